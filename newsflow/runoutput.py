@@ -1,0 +1,195 @@
+"""Run output: the hand-off between a crawl and its load, on any filesystem fsspec knows.
+
+A run's output is a folder ``<store>/<source>/<run_id>/`` holding ``articles.jsonl`` (one
+``Article.to_record()`` per line), ``stats.json`` (the crawl's Scrapy stats) and
+``manifest.json``. The manifest is written last and carries the article count and the
+SHA-256 of ``articles.jsonl``: a folder without it is an unfinished crawl, and a reader
+that finds different bytes refuses them. ``<store>`` is a local folder by default and
+any fsspec URL (``s3://bucket/runs``, ``gs://...``) where crawl and load run on
+different machines.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from fsspec.core import url_to_fs
+from fsspec.implementations.local import LocalFileSystem
+
+FORMAT = "newsflow-run/1"
+ARTICLES = "articles.jsonl"
+STATS = "stats.json"
+MANIFEST = "manifest.json"
+
+
+class RunOutputError(RuntimeError):
+    """A run's output is missing, unfinished or damaged."""
+
+
+def run_uri(store: str, source_id: str, run_id: str) -> str:
+    """Where the output of ``run_id`` of ``source_id`` lives in ``store``."""
+    return f"{store.rstrip('/')}/{source_id}/{run_id}"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True)
+
+
+class RunOutputWriter:
+    """Writes one run's output: articles as they come, then stats and the manifest.
+
+    Articles are spooled to a local file first; ``finish`` adds the URLs of in-run
+    duplicates to their kept article (``other_urls``), then copies the files to the
+    store, manifest last. Memory stays bounded by the duplicate URLs, not the articles.
+    """
+
+    def __init__(self, uri: str) -> None:
+        self.uri = uri.rstrip("/")
+        self.fs, self.path = url_to_fs(self.uri)
+        self._probe()
+        self._spool_dir = Path(tempfile.mkdtemp(prefix="newsflow-run-"))
+        self._spool = (self._spool_dir / ARTICLES).open("w", encoding="utf-8")
+        self.count = 0
+        self.other_urls: dict[str, list[str]] = {}
+
+    def _probe(self) -> None:
+        # Fail at the start of a crawl, not after an hour of fetching, when the store is unwritable.
+        probe = f"{self.path}/.writable"
+        try:
+            self.fs.makedirs(self.path, exist_ok=True)
+            self.fs.pipe_file(probe, b"")
+            self.fs.rm_file(probe)
+        except OSError as exc:
+            raise RunOutputError(f"run output location {self.uri} is not writable: {exc}") from exc
+
+    def write(self, record: dict[str, Any]) -> None:
+        self._spool.write(dumps(record) + "\n")
+        self.count += 1
+
+    def add_other_url(self, content_hash: str, url: str) -> None:
+        urls = self.other_urls.setdefault(content_hash, [])
+        if url not in urls:
+            urls.append(url)
+
+    def finish(self, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
+        """Write articles, stats and manifest to the store; return the manifest written."""
+        self._spool.close()
+        try:
+            final = self._spool_dir / (ARTICLES + ".final")
+            digest = hashlib.sha256()
+            with (self._spool_dir / ARTICLES).open(encoding="utf-8") as src, final.open("wb") as dst:
+                for line in src:
+                    if self.other_urls:
+                        record = json.loads(line)
+                        extra = self.other_urls.get(record.get("content_hash") or "")
+                        if extra:
+                            record["other_urls"] = sorted(set(record.get("other_urls", [])) | set(extra))
+                            line = dumps(record) + "\n"
+                    data = line.encode("utf-8")
+                    digest.update(data)
+                    dst.write(data)
+            manifest = {
+                **manifest,
+                "format": FORMAT,
+                "output_uri": self.uri,
+                "articles": {"file": ARTICLES, "count": self.count, "sha256": digest.hexdigest()},
+                "stats_file": STATS,
+            }
+            try:
+                self.fs.put_file(str(final), f"{self.path}/{ARTICLES}")
+                self.fs.pipe_file(f"{self.path}/{STATS}", dumps(stats).encode("utf-8"))
+                self._write_manifest(manifest)
+            except OSError as exc:
+                raise RunOutputError(f"could not write run output to {self.uri}: {exc}") from exc
+            return manifest
+        finally:
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
+
+    def _write_manifest(self, manifest: dict[str, Any]) -> None:
+        data = json.dumps(manifest, ensure_ascii=False, indent=2, default=_json_default).encode("utf-8")
+        target = f"{self.path}/{MANIFEST}"
+        if isinstance(self.fs, LocalFileSystem):
+            # Local disk: write beside and rename, so a reader never sees half a manifest.
+            partial = target + ".part"
+            Path(partial).write_bytes(data)
+            os.replace(partial, target)
+        else:
+            self.fs.pipe_file(target, data)  # one PUT: object stores make it visible whole
+
+    def abort(self) -> None:
+        self._spool.close()
+        shutil.rmtree(self._spool_dir, ignore_errors=True)
+
+
+@dataclass
+class RunOutput:
+    """A finished run's output, read back from its store."""
+
+    uri: str
+    manifest: dict[str, Any]
+
+    @classmethod
+    def open(cls, uri: str) -> RunOutput:
+        """Read the manifest at ``uri``; ``RunOutputError`` when the run never finished."""
+        uri = uri.rstrip("/")
+        if uri.endswith("/" + MANIFEST):
+            uri = uri[: -len(MANIFEST) - 1]
+        try:
+            with fsspec.open(f"{uri}/{MANIFEST}", "rb") as handle:
+                manifest = json.loads(handle.read())
+        except FileNotFoundError:
+            raise RunOutputError(
+                f"no {MANIFEST} at {uri}: the crawl did not finish writing its output (see the crawl log)"
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise RunOutputError(f"unreadable {MANIFEST} at {uri}: {exc}") from exc
+        if manifest.get("format") != FORMAT:
+            raise RunOutputError(f"{uri}: unknown run output format {manifest.get('format')!r}")
+        return cls(uri=uri, manifest=manifest)
+
+    @property
+    def run_id(self) -> str:
+        return str(self.manifest["run_id"])
+
+    def stats(self) -> dict[str, Any]:
+        with fsspec.open(f"{self.uri}/{self.manifest.get('stats_file', STATS)}", "rb") as handle:
+            return dict(json.loads(handle.read()))
+
+    def articles(self) -> Iterator[dict[str, Any]]:
+        """Stream the article records, checking count and checksum against the manifest at the end.
+
+        The check comes after the last record, so a consumer inside a transaction must
+        exhaust the iterator before committing (the loader does).
+        """
+        expected = self.manifest["articles"]
+        digest = hashlib.sha256()
+        count = 0
+        with fsspec.open(f"{self.uri}/{expected['file']}", "rb") as handle:
+            for line in handle:
+                digest.update(line)
+                count += 1
+                yield json.loads(line)
+        checksum_ok = digest.hexdigest() == expected["sha256"]
+        if count != expected["count"] or not checksum_ok:
+            raise RunOutputError(
+                f"{self.uri}/{expected['file']} does not match its manifest "
+                f"({count} lines vs {expected['count']}; checksum {'ok' if checksum_ok else 'differs'})"
+            )

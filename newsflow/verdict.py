@@ -1,0 +1,67 @@
+"""Judge a crawl from its stats: ``scrapy crawl`` exits 0 after a failed crawl, so its stats decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# A crawl closed by its own article cap is a success; any other reason is not.
+GOOD_FINISH_REASONS = {"finished", "closespider_itemcount"}
+BAN_STATUSES = (403, 429, 503)
+
+
+@dataclass
+class Verdict:
+    problems: list[str] = field(default_factory=list)
+    """Why the crawl failed; empty when it succeeded."""
+    warnings: list[str] = field(default_factory=list)
+    """What went wrong without failing it (a callback error on one page, say)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "problems": self.problems, "warnings": self.warnings}
+
+
+def _count(stats: dict[str, Any], key: str) -> int:
+    return int(stats.get(key) or 0)
+
+
+def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
+    return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int | float))
+
+
+def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdict:
+    """Fail a crawl that ended abnormally, was banned, found nothing, or kept no article."""
+    verdict = Verdict()
+    reason = stats.get("finish_reason")
+    if reason not in GOOD_FINISH_REASONS:
+        verdict.problems.append(f"crawl ended with finish_reason={reason!r}")
+    responses = _count(stats, "downloader/response_count")
+    banned = sum(_count(stats, f"downloader/response_status_count/{s}") for s in BAN_STATUSES)
+    if responses >= 3 and banned * 2 >= responses:
+        verdict.problems.append(f"looks banned: {banned} of {responses} responses were 403/429/503")
+    discovered = _count(stats, "newsflow/discovered/article_urls")
+    articles = _count(stats, "newsflow/articles")
+    forbidden = _count(stats, "robotstxt/forbidden")
+    if expect_articles and discovered == 0:
+        failed = _sum_prefix(stats, "newsflow/discovery/failed/")
+        verdict.problems.append(
+            f"discovery found no article URLs ({failed} feed/sitemap/listing fetches failed;"
+            f" robots.txt forbade {forbidden} requests)"
+        )
+    elif expect_articles and articles == 0:
+        drops = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsflow/dropped/")}
+        errors = _sum_prefix(stats, "newsflow/fetch_failed/")
+        verdict.problems.append(
+            f"0 articles from {discovered} article URLs (dropped: {drops or 'none'};"
+            f" fetch failures: {errors}; robots.txt forbade {forbidden})"
+        )
+    exceptions = _sum_prefix(stats, "spider_exceptions/")
+    if exceptions:
+        verdict.warnings.append(f"{exceptions} page callback(s) raised; see the crawl log")
+    if errors := _sum_prefix(stats, "newsflow/fetch_failed/"):
+        verdict.warnings.append(f"{errors} article page fetch(es) failed")
+    return verdict

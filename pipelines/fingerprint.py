@@ -1,0 +1,49 @@
+"""The content hash: a pure, versioned fingerprint of an article's normalised body.
+
+Normalisation v1 (what the hash covers):
+
+1. The *clean* body only: the clean step has already cut captions, bylines, e-mail
+   tails, datelines and copyright lines into their own fields, so a portal copy that
+   drops the byline or a board that adds its own copyright line hashes the same.
+2. Unicode NFKC, then case folding (NFKC folds full-width letters and digits, which
+   Korean pages mix with ASCII).
+3. Punctuation variants folded: curly quotes to straight, every dash to ``-``, the
+   ellipsis to ``...``, middle dots (``·``, ``ㆍ``, ``•``) to ``·``, brackets ``【】〈〉《》``
+   to ``[]<><>``.
+4. All whitespace removed (paragraph breaks and spacing differ between copies).
+
+The hash is ``v1:`` + the SHA-256 hex digest of the UTF-8 result. A future v2 gets a
+new prefix, so v1 and v2 values never compare equal by accident and can be back-filled
+side by side (``articles.hash_version``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+HASH_VERSION = 1
+
+_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00b7": "·", "\u318d": "·", "\u2022": "·", "\u2027": "·", "\u30fb": "·",
+    "\u3010": "[", "\u3011": "]", "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">",
+    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+})
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalize_for_hash(body: str) -> str:
+    """The v1 normal form of a clean body (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", body).casefold()
+    text = text.replace("\u2026", "...").translate(_PUNCTUATION)
+    return _WHITESPACE.sub("", text)
+
+
+def content_hash(body: str) -> str:
+    """``v1:<sha256 hex>`` of the normalised body; stable across runs, machines and Python versions."""
+    digest = hashlib.sha256(normalize_for_hash(body).encode("utf-8")).hexdigest()
+    return f"v{HASH_VERSION}:{digest}"

@@ -1,0 +1,82 @@
+"""Run output pipeline: write the crawl's articles, stats and manifest for the load step.
+
+Last in ``ITEM_PIPELINES``. Settings: ``NEWSFLOW_RUN_OUTPUT_ENABLED`` (default on) and
+``NEWSFLOW_RUN_STORE`` (a folder or fsspec URL; the run goes to ``<store>/<source>/<run_id>``).
+The manifest is written on ``spider_closed``, after Scrapy has set ``finish_reason``, so
+it carries the crawl's verdict.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from newsflow.items import Article
+from newsflow.runoutput import RunOutputWriter, run_uri
+from newsflow.verdict import judge_crawl
+from pipelines.dedupe import article_duplicate
+from pipelines.drops import drops_from_stats
+
+logger = logging.getLogger(__name__)
+
+
+class RunOutputPipeline:
+    def __init__(self, crawler: Crawler, store: str) -> None:
+        self.crawler = crawler
+        self.store = store
+        self.writer: RunOutputWriter | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunOutputPipeline:
+        if not crawler.settings.getbool("NEWSFLOW_RUN_OUTPUT_ENABLED", True):
+            raise NotConfigured("NEWSFLOW_RUN_OUTPUT_ENABLED is off")
+        pipeline = cls(crawler, crawler.settings.get("NEWSFLOW_RUN_STORE"))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.on_duplicate, signal=article_duplicate)
+        return pipeline
+
+    def open_spider(self) -> None:
+        spider = self.crawler.spider
+        self.writer = RunOutputWriter(run_uri(self.store, spider.source.id, spider.run_id))
+        logger.info("Run output of %s goes to %s", spider.run_id, self.writer.uri)
+
+    def process_item(self, item: Article) -> Article:
+        assert self.writer is not None and self.crawler.stats is not None
+        self.writer.write(item.to_record())
+        self.crawler.stats.inc_value("newsflow/articles")
+        return item
+
+    def on_duplicate(self, content_hash: str, url: str) -> None:
+        if self.writer is not None:
+            self.writer.add_other_url(content_hash, url)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.writer is None:
+            return
+        assert self.crawler.stats is not None
+        stats = dict(self.crawler.stats.get_stats())
+        stats.setdefault("finish_reason", reason)
+        verdict = judge_crawl(stats, expect_articles=spider.expect_articles)
+        source = spider.source
+        manifest = {
+            "run_id": spider.run_id,
+            "source": {"id": source.id, "name": source.name, "publisher": source.publisher,
+                       "homepage": source.homepage, "language": source.language},
+            "started_at": stats.get("start_time"),
+            "finished_at": stats.get("finish_time") or datetime.now(UTC),
+            "finish_reason": stats["finish_reason"],
+            "dry_run": spider.dry_run,
+            "params": spider.run_params,
+            "drops": drops_from_stats(stats),
+            "verdict": verdict.as_dict(),
+        }
+        written = self.writer.finish(manifest, stats)
+        self.writer = None
+        log = logger.info if verdict.ok else logger.error
+        log("Run %s: %d articles written to %s; verdict: %s", spider.run_id,
+            written["articles"]["count"], written["output_uri"],
+            "ok" if verdict.ok else "; ".join(verdict.problems))

@@ -1,0 +1,6 @@
+"""The PostgreSQL warehouse: schema migrations, the run loader, post-load checks and read queries.
+
+Modules: ``db`` (connections and their URL), ``migrate`` (numbered SQL files), ``load``
+(one crawl run's output into the tables), ``checks`` (is a loaded run complete),
+``queries`` (what the CLI shows), ``server`` (a server for development and tests).
+"""

@@ -1,0 +1,410 @@
+"""Load one crawl run's output into the warehouse: one transaction, streamed through COPY, safe to re-run.
+
+The records are ``Article.to_record()`` dicts (``newsflow/items.py``). They are validated and
+copied into a temporary staging table, then merged: an article is one row per
+``content_hash`` (the database's unique index decides, across runs and workers); every URL it
+was seen at is a row of ``article_urls``; ``run_articles`` links the run to every article its
+output carried, new or not. Re-loading the same output (same ``run_id`` and articles sha256)
+writes nothing; re-loading a changed output under the same ``run_id`` replaces the run's row
+and links and merges its articles and URLs. Seen-at times come from the records' ``fetched_at``,
+never the clock, so loading order does not change the URL rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+# Namespace of the per-source advisory locks (the two-integer form; migrations use the one-bigint form).
+_SOURCE_LOCK_NAMESPACE = 0x4E46
+_CONTENT_HASH = re.compile(r"^v(\d{1,4}):[0-9a-fA-F]+$")
+# Scrapy stats hold datetimes; keep them as ISO strings rather than refuse the run.
+_dumps = partial(json.dumps, default=str, ensure_ascii=False)
+
+# Staging columns and their COPY types, in COPY order.
+_STAGING = (
+    ("ordinal", "int4"), ("url", "text"), ("content_hash", "text"), ("hash_version", "int2"),
+    ("publisher", "text"), ("canonical_url", "text"), ("original_url", "text"), ("title", "text"),
+    ("summary", "text"), ("body", "text"), ("authors", "text[]"), ("authors_raw", "text[]"),
+    ("published_at", "timestamptz"), ("published_at_raw", "text"), ("modified_at", "timestamptz"),
+    ("modified_at_raw", "text"), ("section", "text"), ("tags", "text[]"), ("images", "jsonb"),
+    ("language", "text"), ("rights", "text"), ("rights_reserves_ai", "bool"), ("extractor", "text"),
+    ("fetched_at", "timestamptz"), ("http_status", "int4"), ("other_urls", "text[]"),
+)
+# Columns copied as they are from staging into articles.
+_ARTICLE_COLUMNS = (
+    "content_hash", "hash_version", "canonical_url", "original_url", "title", "summary", "body",
+    "authors", "authors_raw", "published_at", "published_at_raw", "modified_at", "modified_at_raw",
+    "section", "tags", "images", "language", "rights", "rights_reserves_ai", "extractor",
+)
+
+
+class LoadError(ValueError):
+    """The run output cannot be loaded; nothing was written. The message names the record and field."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did."""
+
+    articles_in_output: int
+    """Records in the run's output."""
+    articles_new: int
+    """Articles this run brought into the warehouse (``articles.first_run_id`` = the run)."""
+    urls_new: int
+    """(url, article) sightings the warehouse did not have before this load."""
+    urls_seen: int
+    """Distinct (url, article) sightings in the output: each record's ``url`` and ``other_urls``."""
+    already_loaded: bool = False
+    """True when this exact output was loaded before and nothing was written."""
+
+
+@dataclass(frozen=True)
+class _Run:
+    run_id: str
+    source_id: str
+    source: dict[str, Any]
+    started_at: datetime | None
+    finished_at: datetime | None
+    output_sha256: str | None
+    expected_count: int | None
+    manifest: Mapping[str, Any]
+
+
+def load_run(
+    conn: psycopg.Connection, manifest: Mapping[str, Any], stats: Mapping[str, Any], articles: Iterable[dict]
+) -> LoadResult:
+    """Load one run in one transaction (``conn`` as from ``warehouse.db.connect``: autocommit).
+
+    ``articles`` is consumed once, as a stream. Raises ``LoadError`` for a bad manifest or
+    record, after rolling the whole run back.
+    """
+    run = _parse_manifest(manifest, require_output=True)
+    with conn.transaction():
+        _lock_source(conn, run.source_id)
+        existing = conn.execute(
+            "SELECT source_id, status, output_sha256, articles_in_output, articles_new, urls_new, urls_seen"
+            " FROM crawl_runs WHERE run_id = %s",
+            (run.run_id,),
+        ).fetchone()
+        if existing is not None:
+            source_id, status, sha256, *counts = existing
+            if source_id != run.source_id:
+                raise LoadError(f"run {run.run_id!r} is already recorded for source {source_id!r}")
+            if status == "loaded" and sha256 == run.output_sha256:
+                return LoadResult(*counts, already_loaded=True)
+        _upsert_source(conn, run)
+        _upsert_run(conn, run, stats, status="loaded", error=None)
+        in_output = _stage(conn, run, articles)
+        if run.expected_count is not None and in_output != run.expected_count:
+            raise LoadError(
+                f"run {run.run_id!r}: the manifest counts {run.expected_count} articles but the output has "
+                f"{in_output}; the output is incomplete or not this run's"
+            )
+        _merge_articles(conn, run)
+        urls_new, urls_seen = _merge_urls(conn, run)
+        _link_run(conn, run)
+        articles_new = conn.execute(
+            "SELECT count(*) FROM articles WHERE first_run_id = %s", (run.run_id,)
+        ).fetchone()[0]
+        conn.execute(
+            "UPDATE crawl_runs SET articles_in_output = %s, articles_new = %s, urls_new = %s, urls_seen = %s"
+            " WHERE run_id = %s",
+            (in_output, articles_new, urls_new, urls_seen, run.run_id),
+        )
+    return LoadResult(in_output, articles_new, urls_new, urls_seen)
+
+
+def record_failed_run(
+    conn: psycopg.Connection, manifest_or_minimal: Mapping[str, Any], stats: Mapping[str, Any], error: str
+) -> bool:
+    """Record a run that produced nothing loadable; never overwrites a loaded run. True when recorded.
+
+    ``manifest_or_minimal`` is a run manifest or just ``{"run_id": ..., "source": {"id": ...}}``.
+    """
+    run = _parse_manifest(manifest_or_minimal, require_output=False)
+    with conn.transaction():
+        _lock_source(conn, run.source_id)
+        status = conn.execute("SELECT status FROM crawl_runs WHERE run_id = %s", (run.run_id,)).fetchone()
+        if status is not None and status[0] == "loaded":
+            return False
+        _upsert_source(conn, run)
+        _upsert_run(conn, run, stats, status="failed", error=error)
+    return True
+
+
+def _lock_source(conn: psycopg.Connection, source_id: str) -> None:
+    # Two loads of one source (a retry racing its original) take turns; other sources run in parallel.
+    conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK_NAMESPACE, source_id))
+
+
+def _parse_manifest(manifest: Mapping[str, Any], *, require_output: bool) -> _Run:
+    run_id = manifest.get("run_id")
+    if not isinstance(run_id, str) or not run_id:
+        raise LoadError("manifest: 'run_id' is required and must be a non-empty string")
+    source = manifest.get("source") or manifest.get("source_id")
+    if isinstance(source, str):
+        source = {"id": source}
+    if not isinstance(source, Mapping) or not isinstance(source.get("id"), str) or not source["id"]:
+        raise LoadError(f"manifest of run {run_id!r}: 'source' must be an object with an 'id'")
+    output = manifest.get("articles") or {}
+    sha256 = output.get("sha256") if isinstance(output, Mapping) else None
+    count = output.get("count") if isinstance(output, Mapping) else None
+    if require_output and not sha256:
+        raise LoadError(f"manifest of run {run_id!r}: 'articles.sha256' is required to load a run")
+    if count is not None and not isinstance(count, int):
+        raise LoadError(f"manifest of run {run_id!r}: 'articles.count' must be an integer")
+    drops = manifest.get("drops") or {}
+    if not isinstance(drops, Mapping) or not all(isinstance(v, int) for v in drops.values()):
+        raise LoadError(f"manifest of run {run_id!r}: 'drops' must map reasons to integer counts")
+    where = f"manifest of run {run_id!r}"
+    return _Run(
+        run_id=run_id,
+        source_id=source["id"],
+        source=dict(source),
+        started_at=_timestamp(manifest.get("started_at"), where, "started_at"),
+        finished_at=_timestamp(manifest.get("finished_at"), where, "finished_at"),
+        output_sha256=sha256,
+        expected_count=count,
+        manifest=manifest,
+    )
+
+
+def _timestamp(value: Any, where: str, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise LoadError(f"{where}: {name} {value!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        # A naive time would silently take the session's time zone.
+        raise LoadError(f"{where}: {name} {value!r} has no UTC offset")
+    return parsed
+
+
+def _upsert_source(conn: psycopg.Connection, run: _Run) -> None:
+    source = run.source
+    if not source.get("name"):
+        # A minimal failed-run record knows only the id: create the row if needed, change nothing.
+        conn.execute(
+            "INSERT INTO sources (source_id, name, updated_at) VALUES (%s, %s, coalesce(%s, now()))"
+            " ON CONFLICT (source_id) DO NOTHING",
+            (run.source_id, run.source_id, run.finished_at or run.started_at),
+        )
+        return
+    # The newest run's configuration wins whatever the loading order; an unchanged row is not rewritten.
+    conn.execute(
+        """
+        INSERT INTO sources AS s (source_id, name, publisher, homepage, config, updated_at)
+        VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()))
+        ON CONFLICT (source_id) DO UPDATE
+        SET name = excluded.name, publisher = excluded.publisher, homepage = excluded.homepage,
+            config = excluded.config, updated_at = excluded.updated_at
+        WHERE excluded.updated_at >= s.updated_at
+          AND (s.name, s.publisher, s.homepage, s.config)
+              IS DISTINCT FROM (excluded.name, excluded.publisher, excluded.homepage, excluded.config)
+        """,
+        (
+            run.source_id, source["name"], source.get("publisher"), source.get("homepage"),
+            Jsonb(source, dumps=_dumps), run.finished_at or run.started_at,
+        ),
+    )
+
+
+def _upsert_run(
+    conn: psycopg.Connection, run: _Run, stats: Mapping[str, Any], *, status: str, error: str | None
+) -> None:
+    manifest = run.manifest
+    output = manifest.get("articles") if isinstance(manifest.get("articles"), Mapping) else {}
+    conn.execute(
+        """
+        INSERT INTO crawl_runs AS r (run_id, source_id, status, started_at, finished_at, loaded_at,
+            finish_reason, dry_run, articles_in_output, articles_new, urls_new, urls_seen,
+            drops, stats, params, verdict, output_uri, output_sha256, error)
+        VALUES (%(run_id)s, %(source_id)s, %(status)s, %(started_at)s, %(finished_at)s,
+            CASE WHEN %(status)s = 'loaded' THEN now() END, %(finish_reason)s, %(dry_run)s,
+            NULL, NULL, NULL, NULL, %(drops)s, %(stats)s, %(params)s, %(verdict)s, %(output_uri)s,
+            %(output_sha256)s, %(error)s)
+        ON CONFLICT (run_id) DO UPDATE
+        SET status = excluded.status, started_at = excluded.started_at, finished_at = excluded.finished_at,
+            loaded_at = excluded.loaded_at, finish_reason = excluded.finish_reason,
+            dry_run = excluded.dry_run, articles_in_output = NULL, articles_new = NULL, urls_new = NULL,
+            urls_seen = NULL, drops = excluded.drops, stats = excluded.stats, params = excluded.params,
+            verdict = excluded.verdict, output_uri = excluded.output_uri,
+            output_sha256 = excluded.output_sha256, error = excluded.error
+        """,
+        {
+            "run_id": run.run_id,
+            "source_id": run.source_id,
+            "status": status,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "finish_reason": manifest.get("finish_reason"),
+            "dry_run": bool(manifest.get("dry_run", False)),
+            "drops": Jsonb(dict(manifest.get("drops") or {}), dumps=_dumps),
+            "stats": Jsonb(dict(stats or {}), dumps=_dumps),
+            "params": Jsonb(dict(manifest.get("params") or {}), dumps=_dumps),
+            "verdict": None if manifest.get("verdict") is None else Jsonb(manifest["verdict"], dumps=_dumps),
+            "output_uri": manifest.get("output_uri") or output.get("uri"),
+            "output_sha256": run.output_sha256,
+            "error": error,
+        },
+    )
+    # A re-load of changed output replaces what the run links to.
+    conn.execute("DELETE FROM run_articles WHERE run_id = %s", (run.run_id,))
+
+
+def _stage(conn: psycopg.Connection, run: _Run, articles: Iterable[dict]) -> int:
+    # Bodies compressed here with the method of articles.body move into it without being
+    # compressed again, which halves the cost of the insert (lz4 where the server has it).
+    (lz4,) = conn.execute(
+        "SELECT attcompression = 'l' FROM pg_attribute"
+        " WHERE attrelid = 'articles'::regclass AND attname = 'body'"
+    ).fetchone()
+    body = "body text COMPRESSION lz4" if lz4 else "body text"
+    columns = ", ".join(body if name == "body" else f"{name} {kind}" for name, kind in _STAGING)
+    # A load nested in a caller's transaction may run twice before the temporary table is dropped.
+    conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
+    conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
+    count = 0
+    with conn.cursor() as cur, cur.copy("COPY staging_articles FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([kind for _, kind in _STAGING])
+        for count, record in enumerate(articles, start=1):
+            copy.write_row(_staging_row(count, record, run))
+    return count
+
+
+def _staging_row(ordinal: int, record: Mapping[str, Any], run: _Run) -> tuple[Any, ...]:
+    if not isinstance(record, Mapping):
+        raise LoadError(f"run {run.run_id!r}: record {ordinal} is not an object")
+    url = record.get("url")
+    if not isinstance(url, str) or not url:
+        raise LoadError(f"run {run.run_id!r}: record {ordinal} has no 'url'")
+    where = f"run {run.run_id!r}: article {url}"
+
+    def text(name: str, *, required: bool = False) -> str | None:
+        value = record.get(name)
+        if value is None or value == "":
+            if required:
+                raise LoadError(f"{where}: '{name}' is missing or empty")
+            return None
+        if not isinstance(value, str):
+            raise LoadError(f"{where}: '{name}' must be a string, not {type(value).__name__}")
+        return value
+
+    def strings(name: str) -> list[str]:
+        value = record.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise LoadError(f"{where}: '{name}' must be a list of strings")
+        return value
+
+    source = record.get("source")
+    if source is not None and source != run.source_id:
+        raise LoadError(f"{where}: 'source' is {source!r} but the run is of source {run.source_id!r}")
+    content_hash = text("content_hash", required=True)
+    match = _CONTENT_HASH.match(content_hash)
+    if not match:
+        raise LoadError(f"{where}: 'content_hash' {content_hash!r} is not 'v<version>:<hex>'")
+    images = record.get("images") or []
+    if not isinstance(images, list) or not all(isinstance(i, Mapping) and i.get("url") for i in images):
+        raise LoadError(f"{where}: 'images' must be a list of {{url, caption}} objects")
+    http_status = record.get("http_status")
+    if http_status is not None and not isinstance(http_status, int):
+        raise LoadError(f"{where}: 'http_status' must be an integer")
+    fetched_at = _timestamp(record.get("fetched_at"), where, "fetched_at") or run.started_at
+    if fetched_at is None:
+        raise LoadError(f"{where}: 'fetched_at' is missing and the manifest has no started_at")
+    return (
+        ordinal, url, content_hash, int(match.group(1)),
+        text("publisher"), text("canonical_url"), text("original_url"), text("title", required=True),
+        text("summary"), text("body", required=True), strings("authors"), strings("authors_raw"),
+        _timestamp(record.get("published_at"), where, "published_at"), text("published_at_raw"),
+        _timestamp(record.get("modified_at"), where, "modified_at"), text("modified_at_raw"),
+        text("section"), strings("tags"), Jsonb(images, dumps=_dumps),
+        text("language"), text("rights"), bool(record.get("rights_reserves_ai")), text("extractor"),
+        fetched_at, http_status, strings("other_urls"),
+    )
+
+
+def _merge_articles(conn: psycopg.Connection, run: _Run) -> None:
+    columns = ", ".join(_ARTICLE_COLUMNS)
+    # Inserting in content_hash order makes concurrent loads wait on shared articles in the same
+    # order, so they queue instead of deadlocking. DISTINCT ON keeps the earliest-fetched copy of an
+    # article the run carried twice.
+    conn.execute(
+        f"""
+        INSERT INTO articles ({columns}, publisher, source_id, first_seen_at, first_run_id)
+        SELECT {columns}, coalesce(publisher, %(publisher)s), %(source_id)s, fetched_at, %(run_id)s
+        FROM (
+            SELECT DISTINCT ON (content_hash) *
+            FROM staging_articles
+            ORDER BY content_hash, fetched_at, ordinal
+        ) first_copy
+        ORDER BY content_hash
+        ON CONFLICT (content_hash) DO NOTHING
+        """,
+        {"publisher": run.source.get("publisher"), "source_id": run.source_id, "run_id": run.run_id},
+    )
+
+
+def _merge_urls(conn: psycopg.Connection, run: _Run) -> tuple[int, int]:
+    # An existing sighting is rewritten only when this run widens its first/last seen window.
+    row = conn.execute(
+        """
+        WITH seen AS (
+            SELECT url, content_hash, fetched_at, http_status FROM staging_articles
+            UNION ALL
+            SELECT other.url, s.content_hash, s.fetched_at, NULL
+            FROM staging_articles s CROSS JOIN LATERAL unnest(s.other_urls) AS other(url)
+        ), pairs AS (
+            SELECT seen.url, a.article_id,
+                   min(seen.fetched_at) AS first_seen_at, max(seen.fetched_at) AS last_seen_at,
+                   (array_agg(seen.http_status ORDER BY seen.fetched_at DESC)
+                        FILTER (WHERE seen.http_status IS NOT NULL))[1] AS http_status
+            FROM seen JOIN articles a ON a.content_hash = seen.content_hash
+            GROUP BY seen.url, a.article_id
+        ), upserted AS (
+            INSERT INTO article_urls AS u (url, article_id, source_id, first_seen_at, last_seen_at,
+                                           first_run_id, last_run_id, http_status)
+            SELECT url, article_id, %(source_id)s, first_seen_at, last_seen_at,
+                   %(run_id)s, %(run_id)s, http_status
+            FROM pairs
+            ORDER BY url, article_id
+            ON CONFLICT (url, article_id) DO UPDATE
+            SET first_seen_at = least(u.first_seen_at, excluded.first_seen_at),
+                first_run_id = CASE WHEN excluded.first_seen_at < u.first_seen_at
+                                    THEN excluded.first_run_id ELSE u.first_run_id END,
+                last_seen_at = greatest(u.last_seen_at, excluded.last_seen_at),
+                last_run_id = CASE WHEN excluded.last_seen_at > u.last_seen_at
+                                   THEN excluded.last_run_id ELSE u.last_run_id END,
+                http_status = CASE WHEN excluded.last_seen_at > u.last_seen_at
+                                   THEN coalesce(excluded.http_status, u.http_status) ELSE u.http_status END
+            WHERE excluded.first_seen_at < u.first_seen_at OR excluded.last_seen_at > u.last_seen_at
+            RETURNING (xmax = 0) AS inserted
+        )
+        SELECT (SELECT count(*) FROM upserted WHERE inserted), (SELECT count(*) FROM pairs)
+        """,
+        {"source_id": run.source_id, "run_id": run.run_id},
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def _link_run(conn: psycopg.Connection, run: _Run) -> None:
+    conn.execute(
+        """
+        INSERT INTO run_articles (run_id, article_id)
+        SELECT DISTINCT %(run_id)s::text, a.article_id
+        FROM staging_articles s JOIN articles a ON a.content_hash = s.content_hash
+        ORDER BY 2
+        """,
+        {"run_id": run.run_id},
+    )
