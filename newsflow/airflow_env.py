@@ -51,14 +51,20 @@ def airflow_env(airflow_home: Path, database_url: str, sources: str | None = Non
         "AIRFLOW_CONN_NEWSFLOW_WAREHOUSE": connection_json(database_url),
         "NEWSFLOW_SOURCES": sources or os.pathsep.join([str(BUILTIN_SOURCES), str(DEMO_SOURCES)]),
         "SCRAPY_SETTINGS_MODULE": "newsflow.settings",
+        # `airflow standalone` starts its components as `airflow ...` from PATH.
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
     })
     return env
 
 
+def airflow_bin() -> str:
+    """The ``airflow`` command installed beside this interpreter."""
+    return str(Path(sys.executable).parent / "airflow")
+
+
 def airflow(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
     """Run the ``airflow`` command line of this interpreter's environment."""
-    command = [str(Path(sys.executable).parent / "airflow"), *args]
-    return subprocess.run(command, env=env, check=check, text=True)
+    return subprocess.run([airflow_bin(), *args], env=env, check=check, text=True)
 
 
 def ensure_pools(env: dict[str, str], source_ids: list[str]) -> None:

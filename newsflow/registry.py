@@ -211,9 +211,10 @@ def _load(spec: str | None) -> dict[str, Source]:
     return sources
 
 
-def load_sources() -> dict[str, Source]:
-    """Every registered source by id, read from the folders ``NEWSFLOW_SOURCES`` names."""
-    return dict(_load(os.environ.get(SOURCES_ENV)))
+def load_sources(spec: str | None = None) -> dict[str, Source]:
+    """Every registered source by id, from ``spec`` (folders or files, ``os.pathsep``-separated),
+    else from what ``NEWSFLOW_SOURCES`` names, else from the bundled folder."""
+    return _load(spec or os.environ.get(SOURCES_ENV))
 
 
 def get_source(source_id: str) -> Source:

@@ -54,7 +54,7 @@ def extract(html: bytes, url: str, *, http_charset: str | None = None, site_pars
         if fragment is not None:
             article.body_html, images = fragment
             article.images = article.images or images
-        if parser is None:
-            article.extractor = "generic"
+        # The site parser found no article body here (a list page of the site, say).
+        article.extractor = "generic"
     article.page_type = classify_page(page, article)
     return article

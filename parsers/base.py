@@ -36,7 +36,10 @@ class Page:
         href = href.strip()
         if not href or href.startswith(("javascript:", "data:", "#")):
             return None
-        return urljoin(self.url, href)
+        try:
+            return urljoin(self.url, href)
+        except ValueError:  # "http://[::1" and other unparseable hosts
+            return None
 
 
 def host_of(url: str | None) -> str:
@@ -55,6 +58,50 @@ def node_text(node: LexborNode | None) -> str:
     if node is None:
         return ""
     return " ".join(node.text(deep=True, separator=" ").split())
+
+
+def _has_ancestor_in(node: LexborNode, ids: set[int], stop: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.mem_id != stop.mem_id:
+        if parent.mem_id in ids:
+            return True
+        parent = parent.parent
+    return False
+
+
+_LINE_BLOCKS = {
+    "p", "div", "li", "ul", "ol", "section", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr",
+}
+
+
+def br_lines(node: LexborNode | None) -> list[str]:
+    """Text lines of a node, broken at ``<br>`` and block elements only.
+
+    ``node.text(separator="\\n")`` would also break at every inline tag (a ``<b>`` inside
+    a summary line), which is why summary lines are read with this.
+    """
+    if node is None:
+        return []
+    parts: list[str] = []
+
+    def walk(parent: LexborNode) -> None:
+        child = parent.child
+        while child is not None:
+            tag = child.tag
+            if tag == "-text":
+                parts.append(child.text_content or "")
+            elif tag == "br":
+                parts.append("\n")
+            elif tag in _LINE_BLOCKS:
+                parts.append("\n")
+                walk(child)
+                parts.append("\n")
+            elif not tag.startswith("-") and tag not in ("script", "style"):
+                walk(child)
+            child = child.next
+
+    walk(node)
+    return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
 
 
 class SiteParser:
@@ -111,10 +158,12 @@ class SiteParser:
             article.summary = text
         if names := self.all_text(tree, self.authors):
             article.authors_raw = names
+        # A raw date from the page replaces the metadata's, parsed value included, so the
+        # clean step derives the timestamp from what the page itself shows.
         if text := self.first_text(tree, self.published):
-            article.published_at_raw = text
+            article.published_at_raw, article.published_at = text, None
         if text := self.first_text(tree, self.modified):
-            article.modified_at_raw = text
+            article.modified_at_raw, article.modified_at = text, None
         if text := self.first_text(tree, self.section):
             article.section = text
         if tags := self.all_text(tree, self.tags):
@@ -132,7 +181,11 @@ class SiteParser:
     def take_images(self, page: Page, container: LexborNode) -> list[Image]:
         """Collect the pictures of the body with their captions, removing the caption text from it."""
         images: list[Image] = []
-        for block in container.css(self.figure) if self.figure else []:
+        blocks = container.css(self.figure) if self.figure else []
+        ids = {block.mem_id for block in blocks}
+        # Only the outermost of nested picture blocks: freeing an outer block frees the inner one too.
+        blocks = [block for block in blocks if not _has_ancestor_in(block, ids, container)]
+        for block in blocks:
             img = block.css_first("img")
             src = None
             if img is not None:
@@ -157,8 +210,7 @@ class SiteParser:
         if node.tag == "meta":
             return (node.attributes.get("content") or "").strip()
         if separator == "\n":
-            lines = node.text(deep=True, separator="\n").splitlines()
-            return "\n".join(" ".join(line.split()) for line in lines if line.strip())
+            return "\n".join(br_lines(node))
         return node_text(node)
 
     @staticmethod

@@ -7,6 +7,7 @@ then plain meta names. One CSS query collects every node read here, in document 
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -40,6 +41,7 @@ _ORG_NAME = re.compile(r"(뉴스|일보|신문|방송|경제|미디어|news|time
 _URL = re.compile(r"^(https?:)?//|^www\.", re.IGNORECASE)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _LANG = re.compile(r"^[a-z]{2,3}$")
+_CACHE_KEY = "_newsflow_head_facts"
 
 
 @dataclass
@@ -117,7 +119,20 @@ def node_types(node: dict[str, Any]) -> set[str]:
 
 
 def head_facts(page: Page) -> HeadFacts:
-    """Collect meta tags, the canonical link, ``<title>``, ``<html lang>`` and JSON-LD nodes."""
+    """Meta tags, the canonical link, ``<title>``, ``<html lang>`` and JSON-LD nodes of the page.
+
+    Kept on the page object the way its parsed tree is (``functools.cached_property`` stores
+    in the instance dict too), so pagetype.py reads the hints without a second pass.
+    """
+    cached = vars(page).get(_CACHE_KEY)
+    if isinstance(cached, HeadFacts):
+        return cached
+    facts = _read_head(page)
+    vars(page)[_CACHE_KEY] = facts
+    return facts
+
+
+def _read_head(page: Page) -> HeadFacts:
     facts = HeadFacts()
     for node in page.tree.css(_HEAD_NODES):
         tag = node.tag
@@ -200,9 +215,11 @@ def _language(*candidates: str | None) -> str | None:
 def _is_org(name: str, publishers: set[str]) -> bool:
     """True for a byline that names the publisher ("SBS 뉴스", "조선일보") rather than a person."""
     key = "".join(name.split()).casefold()
+    if "기자" in key or "특파원" in key:  # "한국일보 홍길동 기자" names its reporter
+        return False
     if key in publishers or any(key.startswith(p) for p in publishers if len(p) >= 3):
         return True
-    return len(key) >= 4 and bool(_ORG_NAME.search(key)) and "기자" not in key
+    return len(key) >= 4 and bool(_ORG_NAME.search(key))
 
 
 def read_metadata(page: Page, article: Article) -> None:
@@ -226,8 +243,10 @@ def read_metadata(page: Page, article: Article) -> None:
 
     article.title = (_text(ld("headline")) or facts.first(*_TITLES) or facts.title or article.title).strip()
     canonical = facts.canonical or facts.first("og:url")
-    if canonical:
-        article.canonical_url = page.absolute(html.unescape(canonical)) or article.canonical_url
+    # urljoin refuses malformed hosts ("http://[::1"): such a canonical is no canonical.
+    with contextlib.suppress(ValueError):
+        if canonical:
+            article.canonical_url = page.absolute(html.unescape(canonical)) or article.canonical_url
     article.publisher = _text(publisher) or facts.first("og:site_name") or article.publisher
     article.published_at_raw = (
         _text(ld("datePublished")) or facts.first(*_PUBLISHED) or _text(ld("uploadDate")) or article.published_at_raw

@@ -31,6 +31,8 @@ _KOREAN = re.compile(
     r"(?P<y>\d{4})\s*년\s*(?P<m>\d{1,2})\s*월\s*(?P<d>\d{1,2})\s*일(?:\s*\([^)]*\))?"
     r"(?:\s*(?P<ampm>오전|오후)?\s*(?P<H>\d{1,2})\s*(?:시|:)\s*(?:(?P<M>\d{1,2})\s*분?)?(?::(?P<S>\d{2}))?)?",
 )
+# Compact stamps some portals put in meta tags: 20251215164504 (Daum's og:regDate).
+_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?P<H>\d{2})(?P<M>\d{2})(?P<S>\d{2})?$")
 _RFC822 = re.compile(r"^[A-Za-z]{3},?\s+\d{1,2}\s+[A-Za-z]{3}\s+\d{4}")
 
 
@@ -83,6 +85,8 @@ def parse_date(raw: str | None, tz: str = KST) -> datetime | None:
             value = None
         if value is not None:
             return value if value.tzinfo else value.replace(tzinfo=_zone(tz))
+    if match := _COMPACT.match(text):
+        return _build(match, tz)
     candidates = []
     for pattern in (_ISO, _DOTTED, _KOREAN):
         match = pattern.search(text)

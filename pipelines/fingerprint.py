@@ -10,7 +10,8 @@ Normalisation v1 (what the hash covers):
 3. Punctuation variants folded: curly quotes to straight, every dash to ``-``, the
    ellipsis to ``...``, middle dots (``·``, ``ㆍ``, ``•``) to ``·``, brackets ``【】〈〉《》``
    to ``[]<><>``.
-4. All whitespace removed (paragraph breaks and spacing differ between copies).
+4. All whitespace removed (paragraph breaks and spacing differ between copies), then
+   NFKC once more so the result is its own normal form.
 
 The hash is ``v1:`` + the SHA-256 hex digest of the UTF-8 result. A future v2 gets a
 new prefix, so v1 and v2 values never compare equal by accident and can be back-filled
@@ -39,8 +40,10 @@ _WHITESPACE = re.compile(r"\s+")
 def normalize_for_hash(body: str) -> str:
     """The v1 normal form of a clean body (see the module docstring)."""
     text = unicodedata.normalize("NFKC", body).casefold()
-    text = text.replace("\u2026", "...").translate(_PUNCTUATION)
-    return _WHITESPACE.sub("", text)
+    text = _WHITESPACE.sub("", text.replace("\u2026", "...").translate(_PUNCTUATION))
+    # Again at the end: case folding and removing a space before a combining mark can leave
+    # text that NFKC would compose differently, and the form must be a fixed point.
+    return unicodedata.normalize("NFKC", text)
 
 
 def content_hash(body: str) -> str:

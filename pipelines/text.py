@@ -34,9 +34,11 @@ _BYLINE = re.compile(
 _ENGLISH_NAME = r"[A-Z][\w.'-]+(?:\s+[A-Z][\w.'-]+){0,3}"
 _ENGLISH_BYLINE = re.compile(rf"^[Bb][Yy]\s+(?P<names>{_ENGLISH_NAME}(?:\s*(?:,|and)\s*{_ENGLISH_NAME})*)$")
 # A dateline opening the first paragraph: "(서울=연합뉴스) 홍길동 기자 = ", "[서울=뉴시스]", "【서울=뉴시스】"
+# or a bracketed "outlet + reporter" byline opening it: "[이데일리 조민정 기자]", "(서울 홍길동 특파원)".
 _DATELINE = re.compile(
     r"^\s*[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z0-9 ]{1,12}\s*[\])】]\s*"
     rf"(?:[가-힣]{{2,4}}(?:\s*[·,]\s*[가-힣]{{2,4}})*\s*{_TITLE_WORDS}\s*=?\s*)?"
+    rf"|^\s*[\[(【]\s*[가-힣A-Za-z]{{1,12}}\s+[가-힣]{{2,4}}(?:\s*[·,]\s*[가-힣]{{2,4}})*\s*{_TITLE_WORDS}\s*[\])】]\s*"
 )
 _NAME_TRIM = re.compile(rf"\s*{_TITLE_WORDS}\s*$|^\s*(?:by|글|사진|글·사진)\s*[=:]?\s*", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:[,·ㆍ/|&]|\band\b|\s외\s*\d+\s*명)\s*")

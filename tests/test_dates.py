@@ -23,6 +23,7 @@ from pipelines.dates import parse_date, to_iso
     ("Mon, 15 Dec 2025 16:45:00 +0900", "2025-12-15T16:45:00+09:00"),
     ("Mon, 15 Dec 2025 07:45:00 GMT", "2025-12-15T07:45:00+00:00"),
     ("2023.04.07.T19:22", "2023-04-07T19:22:00+09:00"),
+    ("20251215164504", "2025-12-15T16:45:04+09:00"),
 ])
 def test_parses_to_aware_iso(raw: str, expected: str) -> None:
     assert to_iso(parse_date(raw)) == expected

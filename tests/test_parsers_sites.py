@@ -256,7 +256,6 @@ def test_field(name: str, field: str) -> None:
     check(article(name), field, CASES[name][2][field])
 
 
-@pytest.mark.xfail(strict=True, reason="text.py _DATELINE lacks the '[매체 이름 기자]' form (no '=')")
 def test_naver_bracket_byline_cut_from_body_head() -> None:
     assert paragraphs(article("naver-018"))[0].startswith("국민의힘 비상대책위원회 관련 가처분 심문기일에서")
 
@@ -265,9 +264,13 @@ def test_naver_bracket_byline_cut_from_body_head() -> None:
 
 
 def test_mk_page_on_loopback_url_gets_mk_parser_by_canonical() -> None:
-    a = extract(page_bytes("mk-11331368"), "http://127.0.0.1:8765/www.mk.co.kr/news/world/11331368")
+    loopback = "http://127.0.0.1:8765/www.mk.co.kr/news/world/11331368"
+    a = extract(page_bytes("mk-11331368"), loopback)
     assert a.canonical_url == "https://www.mk.co.kr/news/world/11331368"
+    # Chosen by the canonical URL (tried before markup), not by the loopback URL.
+    assert MkParser().claims_url(a.canonical_url) and not MkParser().claims_url(loopback)
     assert a.extractor == "mk.co.kr"
+    assert a.title == '최태원 SK회장 "韓·日 반도체 생태계 통합해야"'
 
 
 def test_mk_parser_selected_by_markup_alone() -> None:

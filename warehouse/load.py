@@ -12,43 +12,26 @@ never the clock, so loading order does not change the URL rows.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import partial
 from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from warehouse.run_output import STAGING_COLUMNS, LoadError, RunManifest, dumps, parse_manifest, staging_row
+
+__all__ = ["LoadError", "LoadResult", "load_run", "record_failed_run"]
+
 # Namespace of the per-source advisory locks (the two-integer form; migrations use the one-bigint form).
 _SOURCE_LOCK_NAMESPACE = 0x4E46
-_CONTENT_HASH = re.compile(r"^v(\d{1,4}):[0-9a-fA-F]+$")
-# Scrapy stats hold datetimes; keep them as ISO strings rather than refuse the run.
-_dumps = partial(json.dumps, default=str, ensure_ascii=False)
 
-# Staging columns and their COPY types, in COPY order.
-_STAGING = (
-    ("ordinal", "int4"), ("url", "text"), ("content_hash", "text"), ("hash_version", "int2"),
-    ("publisher", "text"), ("canonical_url", "text"), ("original_url", "text"), ("title", "text"),
-    ("summary", "text"), ("body", "text"), ("authors", "text[]"), ("authors_raw", "text[]"),
-    ("published_at", "timestamptz"), ("published_at_raw", "text"), ("modified_at", "timestamptz"),
-    ("modified_at_raw", "text"), ("section", "text"), ("tags", "text[]"), ("images", "jsonb"),
-    ("language", "text"), ("rights", "text"), ("rights_reserves_ai", "bool"), ("extractor", "text"),
-    ("fetched_at", "timestamptz"), ("http_status", "int4"), ("other_urls", "text[]"),
-)
 # Columns copied as they are from staging into articles.
 _ARTICLE_COLUMNS = (
     "content_hash", "hash_version", "canonical_url", "original_url", "title", "summary", "body",
     "authors", "authors_raw", "published_at", "published_at_raw", "modified_at", "modified_at_raw",
     "section", "tags", "images", "language", "rights", "rights_reserves_ai", "extractor",
 )
-
-
-class LoadError(ValueError):
-    """The run output cannot be loaded; nothing was written. The message names the record and field."""
 
 
 @dataclass(frozen=True)
@@ -67,27 +50,16 @@ class LoadResult:
     """True when this exact output was loaded before and nothing was written."""
 
 
-@dataclass(frozen=True)
-class _Run:
-    run_id: str
-    source_id: str
-    source: dict[str, Any]
-    started_at: datetime | None
-    finished_at: datetime | None
-    output_sha256: str | None
-    expected_count: int | None
-    manifest: Mapping[str, Any]
-
-
 def load_run(
-    conn: psycopg.Connection, manifest: Mapping[str, Any], stats: Mapping[str, Any], articles: Iterable[dict]
+    conn: psycopg.Connection, manifest: Mapping[str, Any], stats: Mapping[str, Any],
+    articles: Iterable[Mapping[str, Any]],
 ) -> LoadResult:
     """Load one run in one transaction (``conn`` as from ``warehouse.db.connect``: autocommit).
 
     ``articles`` is consumed once, as a stream. Raises ``LoadError`` for a bad manifest or
     record, after rolling the whole run back.
     """
-    run = _parse_manifest(manifest, require_output=True)
+    run = parse_manifest(manifest, require_output=True)
     with conn.transaction():
         _lock_source(conn, run.source_id)
         existing = conn.execute(
@@ -130,7 +102,7 @@ def record_failed_run(
 
     ``manifest_or_minimal`` is a run manifest or just ``{"run_id": ..., "source": {"id": ...}}``.
     """
-    run = _parse_manifest(manifest_or_minimal, require_output=False)
+    run = parse_manifest(manifest_or_minimal, require_output=False)
     with conn.transaction():
         _lock_source(conn, run.source_id)
         status = conn.execute("SELECT status FROM crawl_runs WHERE run_id = %s", (run.run_id,)).fetchone()
@@ -146,52 +118,7 @@ def _lock_source(conn: psycopg.Connection, source_id: str) -> None:
     conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_SOURCE_LOCK_NAMESPACE, source_id))
 
 
-def _parse_manifest(manifest: Mapping[str, Any], *, require_output: bool) -> _Run:
-    run_id = manifest.get("run_id")
-    if not isinstance(run_id, str) or not run_id:
-        raise LoadError("manifest: 'run_id' is required and must be a non-empty string")
-    source = manifest.get("source") or manifest.get("source_id")
-    if isinstance(source, str):
-        source = {"id": source}
-    if not isinstance(source, Mapping) or not isinstance(source.get("id"), str) or not source["id"]:
-        raise LoadError(f"manifest of run {run_id!r}: 'source' must be an object with an 'id'")
-    output = manifest.get("articles") or {}
-    sha256 = output.get("sha256") if isinstance(output, Mapping) else None
-    count = output.get("count") if isinstance(output, Mapping) else None
-    if require_output and not sha256:
-        raise LoadError(f"manifest of run {run_id!r}: 'articles.sha256' is required to load a run")
-    if count is not None and not isinstance(count, int):
-        raise LoadError(f"manifest of run {run_id!r}: 'articles.count' must be an integer")
-    drops = manifest.get("drops") or {}
-    if not isinstance(drops, Mapping) or not all(isinstance(v, int) for v in drops.values()):
-        raise LoadError(f"manifest of run {run_id!r}: 'drops' must map reasons to integer counts")
-    where = f"manifest of run {run_id!r}"
-    return _Run(
-        run_id=run_id,
-        source_id=source["id"],
-        source=dict(source),
-        started_at=_timestamp(manifest.get("started_at"), where, "started_at"),
-        finished_at=_timestamp(manifest.get("finished_at"), where, "finished_at"),
-        output_sha256=sha256,
-        expected_count=count,
-        manifest=manifest,
-    )
-
-
-def _timestamp(value: Any, where: str, name: str) -> datetime | None:
-    if value is None or value == "":
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise LoadError(f"{where}: {name} {value!r} is not an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        # A naive time would silently take the session's time zone.
-        raise LoadError(f"{where}: {name} {value!r} has no UTC offset")
-    return parsed
-
-
-def _upsert_source(conn: psycopg.Connection, run: _Run) -> None:
+def _upsert_source(conn: psycopg.Connection, run: RunManifest) -> None:
     source = run.source
     if not source.get("name"):
         # A minimal failed-run record knows only the id: create the row if needed, change nothing.
@@ -215,13 +142,13 @@ def _upsert_source(conn: psycopg.Connection, run: _Run) -> None:
         """,
         (
             run.source_id, source["name"], source.get("publisher"), source.get("homepage"),
-            Jsonb(source, dumps=_dumps), run.finished_at or run.started_at,
+            Jsonb(source, dumps=dumps), run.finished_at or run.started_at,
         ),
     )
 
 
 def _upsert_run(
-    conn: psycopg.Connection, run: _Run, stats: Mapping[str, Any], *, status: str, error: str | None
+    conn: psycopg.Connection, run: RunManifest, stats: Mapping[str, Any], *, status: str, error: str | None
 ) -> None:
     manifest = run.manifest
     output = manifest.get("articles") if isinstance(manifest.get("articles"), Mapping) else {}
@@ -250,10 +177,10 @@ def _upsert_run(
             "finished_at": run.finished_at,
             "finish_reason": manifest.get("finish_reason"),
             "dry_run": bool(manifest.get("dry_run", False)),
-            "drops": Jsonb(dict(manifest.get("drops") or {}), dumps=_dumps),
-            "stats": Jsonb(dict(stats or {}), dumps=_dumps),
-            "params": Jsonb(dict(manifest.get("params") or {}), dumps=_dumps),
-            "verdict": None if manifest.get("verdict") is None else Jsonb(manifest["verdict"], dumps=_dumps),
+            "drops": Jsonb(dict(manifest.get("drops") or {}), dumps=dumps),
+            "stats": Jsonb(dict(stats or {}), dumps=dumps),
+            "params": Jsonb(dict(manifest.get("params") or {}), dumps=dumps),
+            "verdict": None if manifest.get("verdict") is None else Jsonb(manifest["verdict"], dumps=dumps),
             "output_uri": manifest.get("output_uri") or output.get("uri"),
             "output_sha256": run.output_sha256,
             "error": error,
@@ -263,7 +190,7 @@ def _upsert_run(
     conn.execute("DELETE FROM run_articles WHERE run_id = %s", (run.run_id,))
 
 
-def _stage(conn: psycopg.Connection, run: _Run, articles: Iterable[dict]) -> int:
+def _stage(conn: psycopg.Connection, run: RunManifest, articles: Iterable[Mapping[str, Any]]) -> int:
     # Bodies compressed here with the method of articles.body move into it without being
     # compressed again, which halves the cost of the insert (lz4 where the server has it).
     (lz4,) = conn.execute(
@@ -271,71 +198,19 @@ def _stage(conn: psycopg.Connection, run: _Run, articles: Iterable[dict]) -> int
         " WHERE attrelid = 'articles'::regclass AND attname = 'body'"
     ).fetchone()
     body = "body text COMPRESSION lz4" if lz4 else "body text"
-    columns = ", ".join(body if name == "body" else f"{name} {kind}" for name, kind in _STAGING)
+    columns = ", ".join(body if name == "body" else f"{name} {kind}" for name, kind in STAGING_COLUMNS)
     # A load nested in a caller's transaction may run twice before the temporary table is dropped.
     conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
     conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
     count = 0
     with conn.cursor() as cur, cur.copy("COPY staging_articles FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([kind for _, kind in _STAGING])
+        copy.set_types([kind for _, kind in STAGING_COLUMNS])
         for count, record in enumerate(articles, start=1):
-            copy.write_row(_staging_row(count, record, run))
+            copy.write_row(staging_row(count, record, run))
     return count
 
 
-def _staging_row(ordinal: int, record: Mapping[str, Any], run: _Run) -> tuple[Any, ...]:
-    if not isinstance(record, Mapping):
-        raise LoadError(f"run {run.run_id!r}: record {ordinal} is not an object")
-    url = record.get("url")
-    if not isinstance(url, str) or not url:
-        raise LoadError(f"run {run.run_id!r}: record {ordinal} has no 'url'")
-    where = f"run {run.run_id!r}: article {url}"
-
-    def text(name: str, *, required: bool = False) -> str | None:
-        value = record.get(name)
-        if value is None or value == "":
-            if required:
-                raise LoadError(f"{where}: '{name}' is missing or empty")
-            return None
-        if not isinstance(value, str):
-            raise LoadError(f"{where}: '{name}' must be a string, not {type(value).__name__}")
-        return value
-
-    def strings(name: str) -> list[str]:
-        value = record.get(name) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise LoadError(f"{where}: '{name}' must be a list of strings")
-        return value
-
-    source = record.get("source")
-    if source is not None and source != run.source_id:
-        raise LoadError(f"{where}: 'source' is {source!r} but the run is of source {run.source_id!r}")
-    content_hash = text("content_hash", required=True)
-    match = _CONTENT_HASH.match(content_hash)
-    if not match:
-        raise LoadError(f"{where}: 'content_hash' {content_hash!r} is not 'v<version>:<hex>'")
-    images = record.get("images") or []
-    if not isinstance(images, list) or not all(isinstance(i, Mapping) and i.get("url") for i in images):
-        raise LoadError(f"{where}: 'images' must be a list of {{url, caption}} objects")
-    http_status = record.get("http_status")
-    if http_status is not None and not isinstance(http_status, int):
-        raise LoadError(f"{where}: 'http_status' must be an integer")
-    fetched_at = _timestamp(record.get("fetched_at"), where, "fetched_at") or run.started_at
-    if fetched_at is None:
-        raise LoadError(f"{where}: 'fetched_at' is missing and the manifest has no started_at")
-    return (
-        ordinal, url, content_hash, int(match.group(1)),
-        text("publisher"), text("canonical_url"), text("original_url"), text("title", required=True),
-        text("summary"), text("body", required=True), strings("authors"), strings("authors_raw"),
-        _timestamp(record.get("published_at"), where, "published_at"), text("published_at_raw"),
-        _timestamp(record.get("modified_at"), where, "modified_at"), text("modified_at_raw"),
-        text("section"), strings("tags"), Jsonb(images, dumps=_dumps),
-        text("language"), text("rights"), bool(record.get("rights_reserves_ai")), text("extractor"),
-        fetched_at, http_status, strings("other_urls"),
-    )
-
-
-def _merge_articles(conn: psycopg.Connection, run: _Run) -> None:
+def _merge_articles(conn: psycopg.Connection, run: RunManifest) -> None:
     columns = ", ".join(_ARTICLE_COLUMNS)
     # Inserting in content_hash order makes concurrent loads wait on shared articles in the same
     # order, so they queue instead of deadlocking. DISTINCT ON keeps the earliest-fetched copy of an
@@ -356,7 +231,7 @@ def _merge_articles(conn: psycopg.Connection, run: _Run) -> None:
     )
 
 
-def _merge_urls(conn: psycopg.Connection, run: _Run) -> tuple[int, int]:
+def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int]:
     # An existing sighting is rewritten only when this run widens its first/last seen window.
     row = conn.execute(
         """
@@ -398,7 +273,7 @@ def _merge_urls(conn: psycopg.Connection, run: _Run) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _link_run(conn: psycopg.Connection, run: _Run) -> None:
+def _link_run(conn: psycopg.Connection, run: RunManifest) -> None:
     conn.execute(
         """
         INSERT INTO run_articles (run_id, article_id)

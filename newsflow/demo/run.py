@@ -9,13 +9,17 @@ Airflow home under ``.data/airflow``; then print the warehouse's view of the run
 from __future__ import annotations
 
 import os
+import re
 import socket
+import subprocess
 import time
 from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
 
 import psycopg
 
-from newsflow.airflow_env import DEMO_SOURCES, airflow, airflow_env, ensure_pools
+from newsflow.airflow_env import DEMO_SOURCES, airflow_bin, airflow_env, ensure_pools
 from newsflow.config import home
 from newsflow.replay import ReplayServer
 
@@ -63,11 +67,15 @@ def run_demo(port: int | None = None) -> int:
         env = airflow_env(data / "airflow", database_url, sources=str(DEMO_SOURCES))
         env["NEWSFLOW_DEMO_SITE"] = server.base_url
         env["NEWSFLOW_HOME"] = str(data)
-        print("[demo] preparing Airflow's metadata database (SQLite) ...")
-        airflow(["db", "migrate"], env)
-        ensure_pools(env, ["demo"])
-        print("[demo] airflow dags test newsflow_demo ...")
-        result = airflow(["dags", "test", "newsflow_demo"], env, check=False)
+        log_path = data / "demo.log"
+        print(f"[demo] Airflow's own output goes to {log_path}")
+        with log_path.open("w", encoding="utf-8") as log:
+            print("[demo] preparing Airflow's metadata database (SQLite) ...", flush=True)
+            subprocess.run([airflow_bin(), "db", "migrate"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                           check=True)
+            ensure_pools(env, ["demo"])
+            print("[demo] airflow dags test newsflow_demo", flush=True)
+            code = _dags_test(env, log)
     finally:
         server.stop()
     with connect(database_url) as conn:
@@ -77,16 +85,33 @@ def run_demo(port: int | None = None) -> int:
             return 1
         summary = landed_summary(conn, runs[0]["run_id"])
     _print_summary(summary)
-    print(f"[demo] done in {time.monotonic() - started:.0f} s; Airflow exit code {result.returncode}")
-    return 0 if result.returncode == 0 and runs[0]["status"] == "loaded" else 1
+    print(f"\n[demo] done in {time.monotonic() - started:.0f} s. Query it: psql {redact(database_url)}")
+    return 0 if code == 0 and runs[0]["status"] == "loaded" else 1
+
+
+# Lines of `airflow dags test` worth showing as progress; the rest is in the log file.
+_PROGRESS = re.compile(r"\[DAG TEST\] (?:starting|end) task task_id=(\w+)|Crawl \S+ ok: .*|Loaded .*|"
+                       r"DagRun Finished: .*state=(\w+)|ERROR.*|CrawlFailed.*|CheckFailed.*")
+
+
+def _dags_test(env: dict[str, str], log: TextIO) -> int:
+    process = subprocess.Popen([airflow_bin(), "dags", "test", "newsflow_demo"], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.write(line)
+        if match := _PROGRESS.search(line):
+            print("[airflow] " + match.group(0)[:160], flush=True)
+    return process.wait()
 
 
 def _print_summary(summary: dict) -> None:
-    print("\n[demo] what landed in the warehouse:")
-    for key, value in summary.items():
-        if isinstance(value, list):
-            print(f"  {key}:")
-            for row in value:
-                print(f"    - {row}")
-        else:
-            print(f"  {key}: {value}")
+    kst = ZoneInfo("Asia/Seoul")
+    print("\n[demo] the run in the warehouse (crawl_runs):")
+    for key in ("run_id", "status", "finish_reason", "articles_in_output", "articles_new", "urls_new",
+                "urls_seen", "dropped"):
+        print(f"  {key:<20} {summary.get(key)}")
+    print("\n[demo] its newest articles (latest_articles, times in KST):")
+    for row in summary["latest"]:
+        when = row["published_at"].astimezone(kst).strftime("%Y-%m-%d %H:%M") if row["published_at"] else "?"
+        print(f"  {when}  {row['title'][:48]}\n                    {row['url']}")

@@ -1,9 +1,9 @@
-"""Selector helpers the site parsers share; candidates to move into ``parsers/base.py``.
+"""Selector helpers the site parsers share: priority-ordered alternatives, attributes, labelled stamps.
 
 ``SiteParser`` reads text by CSS selector, and a comma list there yields the first node in
 *document* order. Portal pages need a little more: attribute values (Naver's
 ``data-date-time``, a logo's ``alt``), alternatives tried in *priority* order, summary
-lines split at ``<br>`` only, and labelled date stamps (``입력``/``수정``).
+and labelled date stamps (``입력``/``수정``).
 """
 
 from __future__ import annotations
@@ -13,16 +13,13 @@ from collections.abc import Iterable, Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from parsers.base import node_text
+from parsers.base import Page, node_text
 
 Tree = LexborHTMLParser | LexborNode
 
 # Labels Korean pages print before a time stamp; "입력" is first publication, "수정" an update.
 _PUBLISHED_LABELS = ("입력", "등록", "기사입력", "작성", "게재")
 _MODIFIED_LABELS = ("수정", "최종수정", "업데이트", "기사수정")
-_BLOCKS = {
-    "p", "div", "li", "ul", "ol", "section", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "tr",
-}
 # "Copyright © 매일경제 & mk.co.kr", "Copyright ⓒ 헤럴드경제.", "(c) 매경AX.": the name after the sign.
 _RIGHTS_HOLDER = re.compile(r"(?:©|ⓒ|\(c\))\s*([^\s&.,|/]+)", re.IGNORECASE)
 _RIGHTS_LINE = re.compile(r"copyright|©|ⓒ|저작권자|무단\s*전재", re.IGNORECASE)
@@ -53,36 +50,6 @@ def texts_of(tree: Tree, selectors: Sequence[str]) -> list[str]:
         if texts:
             return texts
     return []
-
-
-def br_lines(node: LexborNode | None) -> list[str]:
-    """Text lines of a node, broken at ``<br>`` and block elements only.
-
-    ``node.text(separator="\\n")`` would also break at every inline tag (a ``<b>`` inside
-    a summary line), which is why summary lines are read with this.
-    """
-    if node is None:
-        return []
-    parts: list[str] = []
-
-    def walk(parent: LexborNode) -> None:
-        child = parent.child
-        while child is not None:
-            tag = child.tag
-            if tag == "-text":
-                parts.append(child.text_content or "")
-            elif tag == "br":
-                parts.append("\n")
-            elif tag in _BLOCKS:
-                parts.append("\n")
-                walk(child)
-                parts.append("\n")
-            elif not tag.startswith("-") and tag not in ("script", "style"):
-                walk(child)
-            child = child.next
-
-    walk(node)
-    return [" ".join(line.split()) for line in "".join(parts).split("\n") if line.strip()]
 
 
 def _label(node: LexborNode) -> str:
@@ -125,3 +92,9 @@ def rights_holder(rights: str | None) -> str | None:
     """The name a copyright line gives after ``©``/``ⓒ`` (``매일경제``), None when there is none."""
     match = _RIGHTS_HOLDER.search(rights or "")
     return match.group(1) if match else None
+
+
+def canonical_of(page: Page) -> str | None:
+    """The page's ``<link rel=canonical>``, else its ``og:url``, absolute; None when it has neither."""
+    href = attr_of(page.tree, "link[rel=canonical]", "href") or attr_of(page.tree, "meta[property='og:url']", "content")
+    return page.absolute(href)

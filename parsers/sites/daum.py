@@ -11,8 +11,15 @@ with Daum's head (``h3.tit_view``, ``.info_view .txt_info``); see tests/fixtures
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, node_text
-from parsers.sites._select import attr_of, br_lines, is_labelled_stamp, rights_holder, rights_line, stamps
+from parsers.base import Page, SiteParser, br_lines, node_text
+from parsers.sites._select import (
+    attr_of,
+    canonical_of,
+    is_labelled_stamp,
+    rights_holder,
+    rights_line,
+    stamps,
+)
 
 # Who published the text, most reliable first: Daum's meta, the press logo, the header logo text.
 _PUBLISHER_ATTRS = (("meta[property='og:article:author']", "content"), (".info_cp a.link_cp img", "alt"))
@@ -45,13 +52,15 @@ class DaumParser(SiteParser):
             article.summary = "\n".join(lines)
         info = tree.css(self.dates)
         published, modified = stamps(info)
-        article.published_at_raw = published or article.published_at_raw
-        article.modified_at_raw = modified or article.modified_at_raw
+        if published:
+            article.published_at_raw, article.published_at = published, None
+            article.modified_at_raw, article.modified_at = modified, None
         # The txt_info row holds the reporter ("홍길동 기자") beside the labelled stamps.
         if names := [node_text(n) for n in info if node_text(n) and not is_labelled_stamp(n)]:
             article.authors_raw = names
         article.rights = rights_line(tree.css(self.rights)) or article.rights
         article.publisher = self._publisher(page, article.rights) or article.publisher
+        article.canonical_url = article.canonical_url or canonical_of(page)
         container = tree.css_first(self.body)
         if container is None:
             return

@@ -7,8 +7,8 @@ society, realestate; May-June 2025).
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser
-from parsers.sites._select import br_lines, stamps
+from parsers.base import Page, SiteParser, br_lines
+from parsers.sites._select import canonical_of, stamps
 
 
 class MkParser(SiteParser):
@@ -38,11 +38,9 @@ class MkParser(SiteParser):
             article.summary = "\n".join(lines)
         # Two dl.registration blocks: 입력 (published) then, when edited, 수정 (modified). The
         # JSON-LD repeats datePublished as dateModified on unedited pages; the stamps are the truth.
+        # Normalised values go too, so the clean step derives them from these raw strings.
         published, modified = stamps(tree.css(self.published))
         if published:
-            article.published_at_raw = published
-            article.modified_at_raw = modified
-            article.modified_at = None
-        if not article.canonical_url:
-            node = tree.css_first("link[rel=canonical]")
-            article.canonical_url = page.absolute(node.attributes.get("href")) if node is not None else None
+            article.published_at_raw, article.published_at = published, None
+            article.modified_at_raw, article.modified_at = modified, None
+        article.canonical_url = article.canonical_url or canonical_of(page)

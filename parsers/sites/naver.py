@@ -12,8 +12,8 @@ from __future__ import annotations
 from selectolax.lexbor import LexborNode
 
 from newsflow.items import Article, Image
-from parsers.base import Page, SiteParser, node_text
-from parsers.sites._select import attr_of, br_lines, texts_of
+from parsers.base import Page, SiteParser, br_lines, node_text
+from parsers.sites._select import attr_of, canonical_of, texts_of
 
 # The press logo's alt/title name the original publisher; twitter:creator is the fallback.
 _PUBLISHER_ATTRS = (("a.media_end_head_top_logo img", "alt"), ("a.media_end_head_top_logo img", "title"),
@@ -50,18 +50,18 @@ class NaverParser(SiteParser):
         if names := texts_of(tree, (self.authors, self.authors_fallback)):
             article.authors_raw = names
         # The attribute is the machine form ("2023-11-02 20:06:13"); the text drops the seconds.
+        # The head's stamps are the truth: no 수정 stamp means never modified, whatever the metadata.
         stamp = tree.css_first(_PUBLISHED_STAMP)
         if raw := attr_of(tree, _PUBLISHED_STAMP, "data-date-time") or node_text(stamp):
-            article.published_at_raw = raw
-        if raw := attr_of(tree, _MODIFIED_STAMP, "data-modify-date-time"):
-            article.modified_at_raw = raw
+            article.published_at_raw, article.published_at = raw, None
+            modified = attr_of(tree, _MODIFIED_STAMP, "data-modify-date-time")
+            article.modified_at_raw, article.modified_at = modified or None, None
         for selector, name in _PUBLISHER_ATTRS:
             if value := attr_of(tree, selector, name):
                 article.publisher = value
                 break
         article.original_url = page.absolute(attr_of(tree, self.original, "href")) or article.original_url
-        if not article.canonical_url:
-            article.canonical_url = page.absolute(attr_of(tree, "meta[property='og:url']", "content"))
+        article.canonical_url = article.canonical_url or canonical_of(page)
 
     def take_images(self, page: Page, container: LexborNode) -> list[Image]:
         """Photos with captions; the whole photo block (table included) leaves the body."""
