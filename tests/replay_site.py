@@ -25,7 +25,8 @@ def page_bytes(site: Path, rel: str) -> bytes:
 
 def write_source(folder: Path, source_id: str, base_url: str, *, feeds: list[str] = (),
                  sitemaps: list[str] = (), listings: list[str] = (), patterns: list[str] = ("/news/", "/article/"),
-                 extra: str = "") -> Path:
+                 extra: str = "", politeness: str = "concurrency = 8\ndownload_delay = 0.0\nautothrottle_target = 8.0\n"
+                 ) -> Path:
     """A source TOML for the site at ``base_url`` (paths relative to it), allowed on loopback."""
     def urls(paths: list[str]) -> str:
         return "[" + ", ".join(f'"{base_url}/{p.lstrip("/")}"' for p in paths) + "]"
@@ -37,7 +38,7 @@ def write_source(folder: Path, source_id: str, base_url: str, *, feeds: list[str
         f"feeds = {urls(list(feeds))}\nsitemaps = {urls(list(sitemaps))}\n"
         f"article_url_patterns = {list(patterns)!r}\n".replace("'", '"')
         + 'allowed_domains = ["127.0.0.1"]\nallow_private_addresses = true\nretries = 0\n'
-        + extra + "\n[politeness]\nconcurrency = 8\ndownload_delay = 0.0\nautothrottle_target = 8.0\n"
+        + extra + "\n[politeness]\n" + politeness
         + listing_tables
     )
     path = folder / f"{source_id}.toml"

@@ -26,8 +26,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return sources
 
 
-def crawl(source_id: str, **kwargs: object) -> tuple[dict, dict, list[dict]]:
-    lines: list[str] = []
+def crawl(source_id: str, log: list[str] | None = None, **kwargs: object) -> tuple[dict, dict, list[dict]]:
+    lines: list[str] = [] if log is None else log
     manifest = run_crawl(source_id, f"{source_id}-test", log=lines.append, **kwargs)
     output = RunOutput.open(manifest["output_uri"])
     return manifest, output.stats(), list(output.articles())
@@ -133,3 +133,22 @@ def test_offsite_and_private_addresses_are_refused_before_download(site: Path, e
         _, stats, articles = crawl("t")
     assert stats["newsflow/refused/offsite"] == 2  # 169.254.169.254 is not an allowed domain either
     assert len(articles) == 1
+
+
+def test_robots_txt_is_obeyed_and_politeness_applied(site: Path, env: Path) -> None:
+    (site / "robots.txt").write_text("User-agent: *\nDisallow: /www.mk.co.kr/news/politics/\n")
+    log: list[str] = []
+    with serving(site) as server:
+        write_source(env, "t", server.base_url, feeds=["feed.xml"],
+                     politeness='concurrency = 3\ndownload_delay = 0.05\nautothrottle_target = 2.5\n'
+                                'user_agent = "newsflow-test/1.0"\n')
+        _, stats, articles = crawl("t", log=log)
+        forbidden = {path for path in server.hits if "/politics/" in path}
+    assert stats["robotstxt/forbidden"] == 1 and not forbidden
+    assert len(articles) == 3
+    start = log.index(next(line for line in log if "Overridden settings" in line))
+    overridden = "\n".join(log[start:start + 40])
+    for setting in ("'CONCURRENT_REQUESTS_PER_DOMAIN': 3", "'DOWNLOAD_DELAY': 0.05",
+                    "'AUTOTHROTTLE_TARGET_CONCURRENCY': 2.5", "'USER_AGENT': 'newsflow-test/1.0'",
+                    "'CLOSESPIDER_ITEMCOUNT': 200"):
+        assert setting in overridden
