@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsflow.config import PROJECT_ROOT
-from newsflow.registry import BUILTIN_SOURCES
+from newsflow.registry import BUILTIN_SOURCES, load_sources
 
 DEMO_SOURCES = Path(__file__).parent / "demo" / "sources"
 
@@ -68,5 +68,8 @@ def airflow(args: list[str], env: dict[str, str], check: bool = True) -> subproc
 
 
 def ensure_pools(env: dict[str, str], source_ids: list[str]) -> None:
+    """One pool per source, with the source's ``max_parallel_crawls`` slots (1 for unknown ids)."""
+    sources = load_sources(env.get("NEWSFLOW_SOURCES"))
     for source_id in source_ids:
-        airflow(["pools", "set", f"newsflow_{source_id}", "1", f"crawls of source {source_id}"], env)
+        slots = sources[source_id].politeness.max_parallel_crawls if source_id in sources else 1
+        airflow(["pools", "set", f"newsflow_{source_id}", str(slots), f"crawls of source {source_id}"], env)

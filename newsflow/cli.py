@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from newsflow import evaluate
 from newsflow.registry import load_sources
 
 
@@ -61,6 +62,50 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    """Is every source healthy? Exit 0 when all are, 1 when any is not (for a cron job or a probe)."""
+    from datetime import UTC, datetime
+
+    from newsflow.health import health_report
+    from warehouse.db import connect
+    from warehouse.migrate import apply_migrations
+    from warehouse.queries import source_health
+
+    with connect(_database_url(args)) as conn:
+        apply_migrations(conn)
+        rows = source_health(conn)
+    sources = {} if args.all_in_warehouse else load_sources()
+    report = health_report(rows, sources, datetime.now(UTC))
+    if args.source:
+        report = [h for h in report if h.source_id in args.source]
+    if args.json:
+        print(json.dumps([h.__dict__ for h in report], ensure_ascii=False, indent=2))
+    for health in [] if args.json else report:
+        print(f"{'ok  ' if health.healthy else 'FAIL'} {health.source_id:<16} {health.summary}")
+        for problem in health.problems:
+            print(f"       - {problem}")
+    unhealthy = [h.source_id for h in report if not h.healthy]
+    if not args.json:
+        print(f"{len(report) - len(unhealthy)} of {len(report)} sources healthy"
+              + (f"; unhealthy: {', '.join(unhealthy)}" if unhealthy else ""))
+    return 1 if unhealthy else 0
+
+
+def cmd_checks(args: argparse.Namespace) -> int:
+    """Show the data-quality checks stored for a run."""
+    from warehouse.db import connect
+    from warehouse.queries import run_checks
+
+    with connect(_database_url(args)) as conn:
+        rows = run_checks(conn, args.run_id)
+    if not rows:
+        print(f"no checks stored for run {args.run_id}")
+        return 1
+    for row in rows:
+        print(f"{'ok  ' if row['ok'] else 'FAIL'} {row['check_name']:<18} {row['message']}")
+    return 0 if all(row["ok"] for row in rows) else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Replay the bundled site, run the demo DAG with Airflow, load into PostgreSQL, print what landed."""
     from newsflow.demo.run import run_demo
@@ -70,7 +115,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_pools(args: argparse.Namespace) -> int:
     """Print one Airflow pool per source, in ``airflow pools import`` format."""
-    pools = {f"newsflow_{s.id}": {"slots": 1, "description": f"crawls of source {s.id}", "include_deferred": False}
+    pools = {f"newsflow_{s.id}": {"slots": s.politeness.max_parallel_crawls,
+                                  "description": f"crawls of source {s.id}", "include_deferred": False}
              for s in load_sources().values()}
     print(json.dumps(pools, indent=2))
     return 0
@@ -102,11 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
     runs = add("runs", cmd_runs, database=True)
     runs.add_argument("--source", default=None)
     runs.add_argument("--limit", type=int, default=20)
+    health = add("health", cmd_health, database=True)
+    health.add_argument("--source", action="append", default=None, help="only this source (repeatable)")
+    health.add_argument("--json", action="store_true", help="print the report as JSON")
+    health.add_argument("--all-in-warehouse", action="store_true",
+                        help="judge the sources the warehouse has runs of, not the registry's")
+    checks = add("checks", cmd_checks, database=True)
+    checks.add_argument("run_id")
     demo = add("demo", cmd_demo)
     demo.add_argument("--port", type=int, default=None, help="replay site port (default 8765, else a free one)")
     add("pools", cmd_pools)
     ui = add("ui", cmd_ui)
     ui.add_argument("--port", type=int, default=int(os.environ.get("NEWSFLOW_UI_PORT", 8080)))
+    evaluate.add_parser(commands)
     return parser
 
 

@@ -70,6 +70,13 @@ class Article:
     """The page's copyright line (``Copyright © 매일경제 ... 무단 전재, 재배포 및 AI학습 이용 금지``)."""
     rights_reserves_ai: bool = False
     """True when the page reserves its text from AI training or text-and-data mining."""
+    robots_directives: list[str] = field(default_factory=list)
+    """Lower-case directives of the page's robots meta tags and ``X-Robots-Tag`` header (``noai``, ``noimageai``...)."""
+    tdm_reservation: bool | None = None
+    """TDMRep: True when the site reserves text-and-data mining rights for the page, False when it says it
+    does not, None when it says nothing (``/.well-known/tdmrep.json``, then the header, then the meta tag)."""
+    tdm_policy: str | None = None
+    """TDMRep: the URL of the site's TDM licensing policy, when it gives one."""
     fetched_at: str | None = None
     """When the crawl received the page, ISO 8601 UTC."""
     http_status: int | None = None

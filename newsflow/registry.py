@@ -43,6 +43,66 @@ class Politeness:
     """Obey robots.txt (including Crawl-delay where Scrapy's parser reads it)."""
     user_agent: str | None = None
     """User-Agent for this source; the project's identifying default when unset."""
+    daily_request_budget: int | None = None
+    """Requests a day (in the source's time zone) over all runs; kept in the warehouse. None: no cap."""
+    max_crawl_delay: float = 60.0
+    """Cap on a robots.txt Crawl-delay (a typo of 86400 must not stall the crawl for a day)."""
+    max_parallel_crawls: int = 1
+    """Slots of the source's Airflow pool: crawls (or shards) of the source running at once on all workers."""
+
+
+@dataclass(frozen=True)
+class Incremental:
+    """What a scheduled run skips: pages seen before, and feeds/sitemaps unchanged since the last run."""
+
+    enabled: bool = True
+    """Skip article URLs the warehouse's seen-URL state holds (needs the warehouse URL at crawl time)."""
+    refetch_changed: bool = True
+    """Fetch a seen URL again when its feed or sitemap now lists a newer date than when it was fetched."""
+    conditional_requests: bool = True
+    """Send If-None-Match / If-Modified-Since for feeds and sitemaps; a 304 means nothing new there."""
+
+
+RIGHTS_SIGNALS = ("noai", "noimageai", "tdm_reservation", "ai_reservation")
+
+
+@dataclass(frozen=True)
+class Rights:
+    """Which opt-outs a source's pages are skipped for (every page's signals are recorded either way)."""
+
+    skip: tuple[str, ...] = ()
+    """Any of ``noai`` (robots meta / X-Robots-Tag), ``noimageai`` (images removed, page kept),
+    ``tdm_reservation`` (TDMRep), ``ai_reservation`` (a copyright line reserving AI training)."""
+    tdmrep_file: bool = True
+    """Read ``/.well-known/tdmrep.json`` of each site once per crawl."""
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Thresholds of the data-quality gates run after each load (``warehouse/quality.py``)."""
+
+    min_count_ratio: float = 0.2
+    """Fail when a run's articles fall below this share of the median of the source's recent runs."""
+    history_runs: int = 10
+    """How many earlier loaded runs the count is compared with."""
+    min_history: int = 3
+    """The count check waits until the source has this many earlier runs."""
+    min_sample: int = 5
+    """Share checks run only on runs with at least this many articles (or responses)."""
+    min_date_share: float = 0.7
+    min_author_share: float = 0.3
+    min_body_chars: int = 200
+    min_body_share: float = 0.7
+    """Share of articles whose body has at least ``min_body_chars`` characters."""
+    max_duplicate_share: float = 0.5
+    """In-run duplicates over articles plus duplicates."""
+    max_drop_share: float = 0.5
+    """Drops (other than in-run duplicates and rights skips) over fetched article pages."""
+    max_decode_error_share: float = 0.05
+    max_http_error_share: float = 0.3
+    """Responses of 400 and above over all responses (robots.txt and tdmrep.json not counted)."""
+    max_age_hours: float | None = None
+    """``newsflow health`` calls a source stale after this long without a good run; from the schedule when unset."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +145,13 @@ class Source:
     """Allow requests to loopback and private addresses (the demo's replay site); off for real sources."""
     retries: int = 2
     """Airflow task retries."""
+    incremental: Incremental = field(default_factory=Incremental)
+    rights: Rights = field(default_factory=Rights)
+    quality: Quality = field(default_factory=Quality)
+    shards: int = 1
+    """Split a scheduled run's discovery documents (feeds, sitemaps, listings) over this many mapped crawl tasks."""
+    crawl_queue: str = "default"
+    """Airflow (Celery) queue of the crawl tasks: workers near the sites can take crawls, others loads."""
     retry_delay_minutes: float = 5.0
     tags: tuple[str, ...] = ()
     """Extra DAG tags."""
@@ -102,6 +169,29 @@ class Source:
     @property
     def start_urls(self) -> tuple[str, ...]:
         return self.feeds + self.sitemaps + tuple(listing.url for listing in self.listings)
+
+    @property
+    def max_age_hours(self) -> float | None:
+        """How old the last good run may be before the source counts as stale (None: manual source)."""
+        if self.quality.max_age_hours is not None:
+            return self.quality.max_age_hours
+        return schedule_max_age_hours(self.schedule)
+
+
+def schedule_max_age_hours(schedule: str | None) -> float | None:
+    """Staleness limit from a schedule: three intervals of an hourly-or-faster cron, else a day and two hours."""
+    if schedule is None:
+        return None
+    presets = {"@hourly": 3.0, "@daily": 26.0, "@weekly": 7 * 24 + 2.0, "@monthly": 32 * 24.0, "@yearly": 367 * 24.0}
+    if schedule in presets:
+        return presets[schedule]
+    parts = str(schedule).split()
+    hour = parts[1] if len(parts) >= 5 else ""
+    if hour == "*":
+        return 3.0
+    if hour.startswith("*/") and hour[2:].isdigit():
+        return 3.0 * int(hour[2:])
+    return 26.0
 
 
 def _expand_env(value: Any) -> Any:
@@ -142,10 +232,23 @@ def parse_source(data: dict[str, Any], path: str = "<memory>") -> Source:
     source_id = data["id"]
     if not _ID.match(source_id):
         raise SourceConfigError(f"{path}: id {source_id!r} must be lower-case letters, digits, '-' or '_'")
-    try:
-        politeness = Politeness(**data.get("politeness", {}))
-    except TypeError as exc:
-        raise SourceConfigError(f"{path}: [politeness]: {exc}") from exc
+    politeness = _table(path, "politeness", Politeness, data.get("politeness", {}))
+    if politeness.daily_request_budget is not None and politeness.daily_request_budget < 1:
+        raise SourceConfigError(f"{path}: [politeness] daily_request_budget must be a positive integer")
+    if politeness.max_parallel_crawls < 1:
+        raise SourceConfigError(f"{path}: [politeness] max_parallel_crawls must be at least 1")
+    incremental = _table(path, "incremental", Incremental, data.get("incremental", {}))
+    rights_data = dict(data.get("rights", {}))
+    rights_data["skip"] = tuple(rights_data.get("skip", ()))
+    rights = _table(path, "rights", Rights, rights_data)
+    unknown_signals = set(rights.skip) - set(RIGHTS_SIGNALS)
+    if unknown_signals:
+        raise SourceConfigError(f"{path}: [rights] skip: unknown signal(s) {', '.join(sorted(unknown_signals))}"
+                                f" (known: {', '.join(RIGHTS_SIGNALS)})")
+    quality = _table(path, "quality", Quality, data.get("quality", {}))
+    shards = data.get("shards", 1)
+    if not isinstance(shards, int) or shards < 1:
+        raise SourceConfigError(f"{path}: shards must be a positive integer")
     listings = []
     for entry in data.get("listings", []):
         if isinstance(entry, str):
@@ -177,11 +280,22 @@ def parse_source(data: dict[str, Any], path: str = "<memory>") -> Source:
         raise SourceConfigError(f"{path}: max_articles must be a positive integer")
     values = {k: v for k, v in data.items() if k in known}
     values.update(
-        politeness=politeness, listings=tuple(listings), feeds=feeds, sitemaps=sitemaps,
+        politeness=politeness, incremental=incremental, rights=rights, quality=quality,
+        listings=tuple(listings), feeds=feeds, sitemaps=sitemaps,
         article_url_patterns=patterns, allowed_domains=domains, schedule=schedule,
         tags=tuple(data.get("tags", ())), path=path,
     )
     return Source(**values)
+
+
+def _table(path: str, name: str, kind: type[Any], values: Any) -> Any:
+    """A ``[name]`` table of a source file as ``kind``, naming the file and table when a key is wrong."""
+    if not isinstance(values, dict):
+        raise SourceConfigError(f"{path}: [{name}] must be a table")
+    try:
+        return kind(**values)
+    except TypeError as exc:
+        raise SourceConfigError(f"{path}: [{name}]: {exc}") from exc
 
 
 def _source_files(spec: str | None) -> list[Path]:

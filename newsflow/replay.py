@@ -5,16 +5,22 @@ being developed or shown. A site folder holds files at their URL paths; a path i
 served from ``<path>``, ``<path>.html``, ``<path>.html.gz``, ``<path>.gz`` or
 ``<path>/index.html`` (query strings are ignored), and gzipped files are sent
 decompressed; ``{BASE}`` in plain .xml/.html/.txt files becomes the server's own
-address, so feeds and sitemaps can list absolute URLs. The stdlib server's listen backlog of 5 stalls Scrapy at high
-concurrency (see FACTS.md), so the backlog here is 1024.
+address, so feeds and sitemaps can list absolute URLs. Every file is sent with an ``ETag``
+(of its bytes) and a ``Last-Modified`` (its mtime), and a matching ``If-None-Match`` or a
+later ``If-Modified-Since`` gets a 304, as real feed servers do. Tests can answer a path
+with another status and headers (``on_request``, for 429 + ``Retry-After``) or add headers
+to a served file (``headers``, for ``X-Robots-Tag`` or ``tdm-reservation``). The stdlib
+server's listen backlog of 5 stalls Scrapy at high concurrency (see FACTS.md), so the backlog here is 1024.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import mimetypes
 import threading
 from collections.abc import Callable
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -33,8 +39,12 @@ class ReplayServer(ThreadingHTTPServer):
         self.charsets = charsets or {}
         """Content-Type charset to send per path suffix or path (the demo sends none: pages declare theirs)."""
         self.hits: dict[str, int] = {}
-        self.on_request: Callable[[str], int | None] | None = None
-        """Test hook: return an HTTP status to answer a path with instead of its file."""
+        self.conditional_hits: dict[str, int] = {}
+        """Requests per path that carried If-None-Match or If-Modified-Since."""
+        self.on_request: Callable[[str], int | tuple[int, dict[str, str]] | None] | None = None
+        """Test hook: return an HTTP status (or status and headers) to answer a path with instead of its file."""
+        self.headers: dict[str, dict[str, str]] = {}
+        """Extra response headers per path, sent with the file."""
         super().__init__((host, port), _Handler)
 
     @property
@@ -74,13 +84,14 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, send_body: bool) -> None:
         path = urlsplit(self.path).path
         self.server.hits[path] = self.server.hits.get(path, 0) + 1
-        status = self.server.on_request(self.path) if self.server.on_request else None
+        answer = self.server.on_request(self.path) if self.server.on_request else None
+        status, extra = answer if isinstance(answer, tuple) else (answer, {})
         file = self.server.find(path)
         if status is None and file is None:
             status = 404
         if status is not None and status != 200:
             body = f"<html><body><h1>{status}</h1></body></html>".encode()
-            self._respond(status, body, "text/html", send_body)
+            self._respond(status, body, "text/html", send_body, extra)
             return
         assert file is not None
         data = file.read_bytes()
@@ -96,14 +107,38 @@ class _Handler(BaseHTTPRequestHandler):
             # Feeds and sitemaps need absolute URLs, and the server's port differs per run.
             data = data.replace(b"{BASE}", self.server.base_url.encode())
         charset = self.server.charsets.get(path) or self.server.charsets.get(suffix)
-        self._respond(200, data, f"{ctype}; charset={charset}" if charset else ctype, send_body)
+        mtime = int(file.stat().st_mtime)
+        validators = {"ETag": '"' + hashlib.sha1(data).hexdigest()[:16] + '"',
+                      "Last-Modified": formatdate(mtime, usegmt=True)}
+        headers = {**validators, **self.server.headers.get(path, {}), **extra}
+        if self._not_modified(validators["ETag"], mtime):
+            self._respond(304, b"", "", send_body, headers)
+            return
+        self._respond(200, data, f"{ctype}; charset={charset}" if charset else ctype, send_body, headers)
 
-    def _respond(self, status: int, body: bytes, ctype: str, send_body: bool) -> None:
+    def _not_modified(self, etag: str, mtime: int) -> bool:
+        match, since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+        if match is None and since is None:
+            return False
+        path = urlsplit(self.path).path
+        self.server.conditional_hits[path] = self.server.conditional_hits.get(path, 0) + 1
+        if match is not None:  # If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2)
+            return etag in [m.strip() for m in match.split(",")] or match.strip() == "*"
+        try:
+            return mtime <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
+
+    def _respond(self, status: int, body: bytes, ctype: str, send_body: bool,
+                 headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", ctype)
+        if ctype:
+            self.send_header("Content-Type", ctype)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if send_body:
+        if send_body and body:
             self.wfile.write(body)
 
     def log_message(self, format: str, *args: object) -> None:

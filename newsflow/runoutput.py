@@ -1,8 +1,9 @@
 """Run output: the hand-off between a crawl and its load, on any filesystem fsspec knows.
 
 A run's output is a folder ``<store>/<source>/<run_id>/`` holding ``articles.jsonl`` (one
-``Article.to_record()`` per line), ``stats.json`` (the crawl's Scrapy stats) and
-``manifest.json``. The manifest is written last and carries the article count and the
+``Article.to_record()`` per line), ``stats.json`` (the crawl's Scrapy stats), ``state.json``
+(the pages fetched and the feed/sitemap validators seen, for the warehouse's incremental
+state) and ``manifest.json``. The manifest is written last and carries the article count and the
 SHA-256 of ``articles.jsonl``: a folder without it is an unfinished crawl, and a reader
 that finds different bytes refuses them. ``<store>`` is a local folder by default and
 any fsspec URL (``s3://bucket/runs``, ``gs://...``) where crawl and load run on
@@ -29,6 +30,7 @@ from fsspec.implementations.local import LocalFileSystem
 FORMAT = "newsflow-run/1"
 ARTICLES = "articles.jsonl"
 STATS = "stats.json"
+STATE = "state.json"
 MANIFEST = "manifest.json"
 
 
@@ -89,8 +91,9 @@ class RunOutputWriter:
         if url not in urls:
             urls.append(url)
 
-    def finish(self, manifest: dict[str, Any], stats: dict[str, Any]) -> dict[str, Any]:
-        """Write articles, stats and manifest to the store; return the manifest written."""
+    def finish(self, manifest: dict[str, Any], stats: dict[str, Any],
+               state: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Write articles, stats, crawl state and manifest to the store; return the manifest written."""
         self._spool.close()
         try:
             final = self._spool_dir / (ARTICLES + ".final")
@@ -113,9 +116,16 @@ class RunOutputWriter:
                 "articles": {"file": ARTICLES, "count": self.count, "sha256": digest.hexdigest()},
                 "stats_file": STATS,
             }
+            state_bytes = dumps(state).encode("utf-8") if state is not None else None
+            if state_bytes is not None:
+                manifest["state"] = {"file": STATE, "sha256": hashlib.sha256(state_bytes).hexdigest(),
+                                     "pages": len(state.get("pages", [])),
+                                     "documents": len(state.get("documents", []))}
             try:
                 self.fs.put_file(str(final), f"{self.path}/{ARTICLES}")
                 self.fs.pipe_file(f"{self.path}/{STATS}", dumps(stats).encode("utf-8"))
+                if state_bytes is not None:
+                    self.fs.pipe_file(f"{self.path}/{STATE}", state_bytes)
                 self._write_manifest(manifest)
             except OSError as exc:
                 raise RunOutputError(f"could not write run output to {self.uri}: {exc}") from exc
@@ -172,6 +182,17 @@ class RunOutput:
     def stats(self) -> dict[str, Any]:
         with fsspec.open(f"{self.uri}/{self.manifest.get('stats_file', STATS)}", "rb") as handle:
             return dict(json.loads(handle.read()))
+
+    def state(self) -> dict[str, Any]:
+        """The crawl state (pages fetched, validators) checked against the manifest; empty for older outputs."""
+        expected = self.manifest.get("state")
+        if not expected:
+            return {"pages": [], "documents": []}
+        with fsspec.open(f"{self.uri}/{expected['file']}", "rb") as handle:
+            data = handle.read()
+        if hashlib.sha256(data).hexdigest() != expected["sha256"]:
+            raise RunOutputError(f"{self.uri}/{expected['file']} does not match its manifest (checksum differs)")
+        return dict(json.loads(data))
 
     def articles(self) -> Iterator[dict[str, Any]]:
         """Stream the article records, checking count and checksum against the manifest at the end.

@@ -1,8 +1,10 @@
 """Scrapy settings: the one settings module of the crawl (``SCRAPY_SETTINGS_MODULE=newsflow.settings``).
 
-Per-source politeness (concurrency, delay, AutoThrottle target, robots.txt) is applied
-by the spider from the source registry; these are the defaults and the components.
+Per-source politeness (concurrency, delay, AutoThrottle target, robots.txt, request budget)
+is applied by the spider from the source registry; these are the defaults and the components.
 """
+
+import os
 
 from newsflow.config import run_store
 
@@ -35,11 +37,27 @@ LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newsflow.logformat.NewsflowLogFormatter"
 LOGSTATS_INTERVAL = 30.0  # progress (pages, items, rate) in the task log every 30 s
 
+DOWNLOADER_MIDDLEWARES = {
+    # Above RetryMiddleware (550) so it sees a 429/503 before the retry is scheduled.
+    "spiders.politeness.PolitenessMiddleware": 580,
+    # Past robots.txt (100): a request robots.txt forbids is never sent, so it costs no budget.
+    "spiders.budget.RequestBudgetMiddleware": 840,
+}
+EXTENSIONS = {"spiders.progress.ProgressLog": 500}
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
+    "pipelines.rights.RightsPipeline": 250,
     "pipelines.dedupe.DedupePipeline": 300,
     "pipelines.runoutput.RunOutputPipeline": 900,
 }
 NEWSFLOW_RUN_STORE = run_store()
 NEWSFLOW_VALIDATE_MIN_BODY_CHARS = 50
+# The warehouse the crawl reads its seen-URL state and validators from and spends its request
+# budget in; without one the crawl is not incremental (the log says so).
+NEWSFLOW_STATE_DATABASE_URL = os.environ.get("NEWSFLOW_DATABASE_URL") or None
+NEWSFLOW_PROGRESS_INTERVAL = 30.0  # seconds between progress lines (0: off)
+NEWSFLOW_BACKOFF_MAX_WAIT = 300.0  # a Retry-After longer than this ends the crawl (finish_reason retry_after)
+NEWSFLOW_BAN_CLOSE_AFTER = 20  # this many 403/429/503 responses in a row end the crawl as banned
+NEWSFLOW_BUDGET_BLOCK = 20  # requests taken from the daily budget per warehouse round trip

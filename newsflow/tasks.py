@@ -1,4 +1,4 @@
-"""What the DAG's tasks do, as plain functions: crawl in a child process, load, check, record a failure.
+"""What the DAG's tasks do, as plain functions: plan shards, crawl in a child process, load, check, record a failure.
 
 Airflow imports this module only when a task runs (never at DAG parse time), and the
 functions take everything as arguments, so tests and the CLI call them directly.
@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from datetime import date, timedelta
 from typing import Any
 
 from fsspec.core import url_to_fs
@@ -36,8 +37,36 @@ def safe_run_id(source_id: str, airflow_run_id: str) -> str:
     return f"{source_id}-{re.sub(r'[^A-Za-z0-9_.-]+', '-', airflow_run_id).strip('-')}"
 
 
+def plan_shards(source_id: str, shards: int, *, urls: Sequence[str] = (), since: str | None = None,
+                until: str | None = None, shard_days: int = 0) -> list[dict[str, Any]]:
+    """The crawl tasks of one DAG run: one per shard, each with the arguments that set it apart.
+
+    Given URLs make one crawl. A backfill with ``shard_days`` splits ``since``..``until`` into
+    ranges of that many days (each crawls all discovery documents, keeping its dates); otherwise
+    the source's ``shards`` split its discovery documents (``shard=i/n``). Every shard writes its
+    own run output (``<run_id>-s<i>``) and is loaded in its own transaction.
+    """
+    if urls:
+        return [{"suffix": "", "shard": None, "since": None, "until": None}]
+    if since and until and shard_days > 0:
+        start, end = date.fromisoformat(since[:10]), date.fromisoformat(until[:10])
+        if end < start:
+            raise ValueError(f"until {until} is before since {since}")
+        chunks = []
+        while start <= end:
+            last = min(start + timedelta(days=shard_days - 1), end)
+            chunks.append({"suffix": f"-d{start:%Y%m%d}", "shard": None,
+                           "since": start.isoformat(), "until": last.isoformat()})
+            start = last + timedelta(days=1)
+        return chunks
+    if shards <= 1:
+        return [{"suffix": "", "shard": None, "since": since, "until": until}]
+    return [{"suffix": f"-s{i}", "shard": f"{i}/{shards}", "since": since, "until": until} for i in range(shards)]
+
+
 def crawl_command(source_id: str, run_id: str, *, max_articles: int | None, urls: Sequence[str],
-                  dry_run: bool, store: str) -> list[str]:
+                  dry_run: bool, store: str, since: str | None = None, until: str | None = None,
+                  incremental: bool = True, shard: str | None = None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"source={source_id}",
                "-a", f"run_id={run_id}", "-s", f"NEWSFLOW_RUN_STORE={store}"]
     if max_articles:
@@ -46,25 +75,39 @@ def crawl_command(source_id: str, run_id: str, *, max_articles: int | None, urls
         command += ["-a", "urls=" + ",".join(urls)]
     if dry_run:
         command += ["-a", "dry_run=true"]
+    if since:
+        command += ["-a", f"since={since}"]
+    if until:
+        command += ["-a", f"until={until}"]
+    if not incremental:
+        command += ["-a", "incremental=false"]
+    if shard:
+        command += ["-a", f"shard={shard}"]
     return command
 
 
 def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, urls: Sequence[str] = (),
-              dry_run: bool = False, store: str | None = None,
-              log: Callable[[str], None] = logger.info) -> dict[str, Any]:
+              dry_run: bool = False, store: str | None = None, since: str | None = None,
+              until: str | None = None, incremental: bool = True, shard: str | None = None,
+              database_url: str | None = None, log: Callable[[str], None] = logger.info) -> dict[str, Any]:
     """Crawl one source in its own process and return its run output's manifest.
 
     A Twisted reactor cannot be restarted, so every crawl gets a fresh interpreter. The
     output folder is cleared first: a retried task redoes the crawl rather than trusting
-    what a killed attempt left behind. Raises ``CrawlFailed`` with the stats' verdict.
+    what a killed attempt left behind. ``database_url`` is the warehouse the crawl reads its
+    incremental state from (else ``NEWSFLOW_DATABASE_URL``; none: not incremental). Raises
+    ``CrawlFailed`` with the stats' verdict.
     """
     store = store or run_store()
     uri = run_uri(store, source_id, run_id)
     fs, path = url_to_fs(uri)
     if fs.exists(path):
         fs.rm(path, recursive=True)
-    command = crawl_command(source_id, run_id, max_articles=max_articles, urls=urls, dry_run=dry_run, store=store)
+    command = crawl_command(source_id, run_id, max_articles=max_articles, urls=urls, dry_run=dry_run, store=store,
+                            since=since, until=until, incremental=incremental, shard=shard)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsflow.settings"}
+    if database_url:
+        env["NEWSFLOW_DATABASE_URL"] = database_url
     log("Running: " + " ".join(command))
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           env=env, cwd=PROJECT_ROOT, bufsize=1) as process:
@@ -79,7 +122,8 @@ def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, u
     manifest = output.manifest
     verdict = manifest["verdict"]
     summary = (f"{manifest['articles']['count']} articles, drops {manifest.get('drops') or {}},"
-               f" finish_reason {manifest['finish_reason']!r}")
+               f" finish_reason {manifest['finish_reason']!r}"
+               + (f", {verdict['idle'].replace('_', ' ')}" if verdict.get("idle") else ""))
     for warning in verdict.get("warnings", []):
         log(f"WARNING: {warning}")
     if not verdict["ok"]:
@@ -89,29 +133,53 @@ def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, u
 
 
 def load_output(uri: str, database_url: str) -> dict[str, Any]:
-    """Load one run's output into the warehouse in one transaction (migrating the schema first)."""
+    """Load one run's output and its crawl state into the warehouse in one transaction (migrating first)."""
     from warehouse.db import connect
     from warehouse.load import load_run
     from warehouse.migrate import apply_migrations
+    from warehouse.state import record_crawl_state
 
     output = RunOutput.open(uri)
     with connect(database_url) as conn:
         apply_migrations(conn)
-        result = load_run(conn, output.manifest, output.stats(), output.articles())
-    return asdict(result)
+        # load_run's own transaction becomes a savepoint inside this one: the pages are marked seen
+        # exactly when their articles are in.
+        with conn.transaction():
+            result = load_run(conn, output.manifest, output.stats(), output.articles())
+            pages = record_crawl_state(conn, output.run_id, output.manifest["source"]["id"], output.state())
+    return {**asdict(result), "pages_recorded": pages}
 
 
-def check_output(uri: str, database_url: str) -> list[str]:
-    """Problems with a loaded run (empty when the warehouse holds exactly what the output carried)."""
+def check_output(uri: str, database_url: str, quality: Any = None) -> list[str]:
+    """Check a loaded run: completeness, then the data-quality gates (stored in ``run_checks``).
+
+    ``quality`` is a ``newsflow.registry.Quality`` (the source's, from the registry, by default).
+    Raises ``CheckFailed`` naming every failed check with its numbers; returns the passed checks' messages.
+    """
+    from newsflow.registry import Quality, get_source
     from warehouse.checks import check_loaded_run
     from warehouse.db import connect
+    from warehouse.quality import quality_checks, store_checks
 
     output = RunOutput.open(uri)
+    manifest = output.manifest
+    if quality is None:
+        try:
+            quality = get_source(manifest["source"]["id"]).quality
+        except KeyError:
+            quality = Quality()
+    idle = bool((manifest.get("verdict") or {}).get("idle"))
     with connect(database_url) as conn:
-        problems = check_loaded_run(conn, output.run_id, output.manifest["articles"]["count"])
-    if problems:
-        raise CheckFailed(f"run {output.run_id}: " + "; ".join(problems))
-    return problems
+        problems = check_loaded_run(conn, output.run_id, manifest["articles"]["count"], allow_empty=idle)
+        if problems:
+            raise CheckFailed(f"run {output.run_id}: " + "; ".join(problems))
+        results = quality_checks(conn, output.run_id, output.stats(), quality)
+        store_checks(conn, output.run_id, results)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        raise CheckFailed(f"run {output.run_id} failed {len(failed)} quality check(s): "
+                          + "; ".join(f"{r.name}: {r.message}" for r in failed))
+    return [f"{r.name}: {r.message}" for r in results]
 
 
 def record_failure(source: dict[str, Any], run_id: str, uri: str, database_url: str, error: str) -> None:

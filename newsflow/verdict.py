@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# A crawl closed by its own article cap is a success; any other reason is not.
-GOOD_FINISH_REASONS = {"finished", "closespider_itemcount"}
+# A crawl closed by its own article cap or by the day's request budget is a success; any other reason is not.
+GOOD_FINISH_REASONS = {"finished", "closespider_itemcount", "request_budget"}
 BAN_STATUSES = (403, 429, 503)
 
 
@@ -16,13 +16,17 @@ class Verdict:
     """Why the crawl failed; empty when it succeeded."""
     warnings: list[str] = field(default_factory=list)
     """What went wrong without failing it (a callback error on one page, say)."""
+    idle: str | None = None
+    """Why a successful crawl has no article: ``nothing_new`` (everything listed was seen or unchanged),
+    ``nothing_in_range`` (a backfill range with no dated entry) or ``request_budget`` (the day's budget
+    is spent). None when it has articles, or failed."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "problems": self.problems, "warnings": self.warnings}
+        return {"ok": self.ok, "problems": self.problems, "warnings": self.warnings, "idle": self.idle}
 
 
 def _count(stats: dict[str, Any], key: str) -> int:
@@ -33,8 +37,26 @@ def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
     return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int | float))
 
 
+def idle_reason(stats: dict[str, Any]) -> str | None:
+    """Why discovery scheduled no article although it worked, or None when it did not work."""
+    if _count(stats, "newsflow/budget/exhausted"):
+        return "request_budget"
+    unchanged = (_count(stats, "newsflow/incremental/skipped_seen") + _count(stats, "newsflow/incremental/changed")
+                 + _sum_prefix(stats, "newsflow/discovery/not_modified/")
+                 + _count(stats, "newsflow/incremental/sitemaps_unchanged"))
+    if unchanged:
+        return "nothing_new"
+    if _count(stats, "newsflow/backfill/outside_range") or _count(stats, "newsflow/backfill/sitemaps_skipped"):
+        return "nothing_in_range"
+    return None
+
+
 def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdict:
-    """Fail a crawl that ended abnormally, was banned, found nothing, or kept no article."""
+    """Fail a crawl that ended abnormally, was banned, found nothing, or kept no article.
+
+    Discovery that worked but listed only pages fetched before (or unchanged feeds and sitemaps)
+    is "nothing new": a success with no article, told apart by ``Verdict.idle``.
+    """
     verdict = Verdict()
     reason = stats.get("finish_reason")
     if reason not in GOOD_FINISH_REASONS:
@@ -46,12 +68,15 @@ def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdi
     discovered = _count(stats, "newsflow/discovered/article_urls")
     articles = _count(stats, "newsflow/articles")
     forbidden = _count(stats, "robotstxt/forbidden")
-    if expect_articles and discovered == 0:
+    idle = idle_reason(stats)
+    if expect_articles and discovered == 0 and idle is None:
         failed = _sum_prefix(stats, "newsflow/discovery/failed/")
         verdict.problems.append(
             f"discovery found no article URLs ({failed} feed/sitemap/listing fetches failed;"
             f" robots.txt forbade {forbidden} requests)"
         )
+    elif expect_articles and (discovered == 0 or (articles == 0 and idle == "request_budget")):
+        verdict.idle = idle
     elif expect_articles and articles == 0:
         drops = {k.split("/", 2)[2]: v for k, v in stats.items() if k.startswith("newsflow/dropped/")}
         errors = _sum_prefix(stats, "newsflow/fetch_failed/")
@@ -59,9 +84,16 @@ def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdi
             f"0 articles from {discovered} article URLs (dropped: {drops or 'none'};"
             f" fetch failures: {errors}; robots.txt forbade {forbidden})"
         )
+    if verdict.problems:
+        verdict.idle = None
     exceptions = _sum_prefix(stats, "spider_exceptions/")
     if exceptions:
         verdict.warnings.append(f"{exceptions} page callback(s) raised; see the crawl log")
     if errors := _sum_prefix(stats, "newsflow/fetch_failed/"):
         verdict.warnings.append(f"{errors} article page fetch(es) failed")
+    if reason == "request_budget" or _count(stats, "newsflow/budget/exhausted"):
+        verdict.warnings.append(f"the daily request budget is spent ({_count(stats, 'newsflow/budget/refused')}"
+                                " requests refused); the next run continues tomorrow")
+    if backoffs := _sum_prefix(stats, "newsflow/backoff/http_"):
+        verdict.warnings.append(f"backed off {backoffs} time(s) on 429/503")
     return verdict

@@ -11,6 +11,7 @@ from newsflow.items import Article
 from parsers.base import Page, SiteParser
 from parsers.decode import UndecodablePage, decode_html
 from parsers.generic import extract_main_fragment
+from parsers.guard import refuse_reason
 from parsers.metadata import read_metadata
 from parsers.pagetype import classify_page
 from parsers.sites import SITE_PARSERS
@@ -34,11 +35,15 @@ def extract(html: bytes, url: str, *, http_charset: str | None = None, site_pars
     """Extract one page. ``Article.source`` is left empty for the caller to set.
 
     Never raises for bad content: a page that cannot be decoded comes back with
-    ``page_type="undecodable"``, one that is not an article with its kind, so the
+    ``page_type="undecodable"``, one too large or too deeply nested to be worth parsing
+    with ``too_large``/``hostile_markup``, one that is not an article with its kind, so the
     validate pipeline can count the drop by reason. ``site_parsers=False`` measures the
     generic path alone (``newsflow evaluate --generic``).
     """
     article = Article(url=url, source="")
+    if refusal := refuse_reason(html):
+        article.page_type = refusal
+        return article
     try:
         text, _encoding = decode_html(html, http_charset)
     except UndecodablePage:

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import re
+
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -15,16 +17,47 @@ from pipelines.fragment import fragment_paragraphs, normalize_text
 from pipelines.text import author_names, reserves_ai, split_tails
 
 _TITLE_SUFFIX_SEPARATORS = (" - ", " | ", " : ", " :: ", " – ", " — ")
+# Korean pages name the site (and often the section) around the headline in <title>/og:title:
+# "... - 조선일보", "...-정치ㅣ한국일보" (the Hangul letter ㅣ as a bar), "... | 세계 | 연합뉴스",
+# "... : 네이트 뉴스", "... - 조선닷컴 - 스포츠 > 스포츠 포토", "대전일보 모바일 :: ...".
+_SITE = (
+    r"(?:[가-힣A-Za-z0-9.]{1,12}(?:일보|신문|뉴스|방송|닷컴|미디어|타임스|헤럴드|저널|통신|투데이|경제|TV)"
+    r"|[가-힣A-Za-z0-9.]{1,12} (?:뉴스|NEWS|News|모바일)"
+    r"|(?:KBS|MBC|SBS|YTN|JTBC|MBN|TV조선|채널A|뉴시스|뉴스1|이데일리|머니투데이)(?: ?뉴스| NEWS)?)"
+)
+_SEP = r"(?:\s+(?:[-|:–—]|::)\s+|\s*[ㅣ｜]\s*)"
+# A section name between headline and site: any short word after a spaced bar, and the common
+# desks also after a bare hyphen ("-정치ㅣ"), which elsewhere joins words ("삼성-LG").
+_SECTION = r"[^\s|ㅣ｜:]{1,10}"
+_DESKS = (
+    r"(?:정치|경제|사회|국제|세계|문화|연예|스포츠|오피니언|사설|칼럼|전국|지역|라이프|IT|과학|북한|산업|증권"
+    r"|부동산|금융)"
+)
+_SECTION_PATH = r"[^|ㅣ｜:]{1,24}"
+_KOREAN_SUFFIX = re.compile(
+    rf"(?:{_SEP}{_SECTION}|-{_DESKS})*{_SEP}{_SITE}(?:{_SEP}{_SECTION_PATH})?$"
+)
+_AFFIX_WINDOW = 120
+_KOREAN_PREFIX = re.compile(rf"^{_SITE}(?: 모바일)?\s*(?:::|\||ㅣ)\s+")
 
 
 def clean_title(title: str, publisher: str | None) -> str:
-    """NFC, folded spaces, and a trailing `` - 매일경제``-style site name removed."""
+    """NFC, folded spaces, and the site name (with any section beside it) around the headline removed.
+
+    A title that is nothing but the site name stays as it is.
+    """
     title = normalize_text(title)
     if publisher:
         for sep in _TITLE_SUFFIX_SEPARATORS:
             suffix = sep + publisher
             if title.endswith(suffix) and len(title) > len(suffix):
                 return title[: -len(suffix)].rstrip()
+    # Only the ends are searched: the patterns backtrack, and a hostile <title> can be long.
+    head, tail = title[:_AFFIX_WINDOW], title[-_AFFIX_WINDOW:]
+    if (match := _KOREAN_SUFFIX.search(tail)) and match.start() > 0:
+        title = title[: len(title) - len(tail) + match.start()].rstrip()
+    if (match := _KOREAN_PREFIX.match(head)) and match.end() < len(title):
+        title = title[match.end():].lstrip()
     return title
 
 

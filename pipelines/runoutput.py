@@ -64,8 +64,10 @@ class RunOutputPipeline:
         source = spider.source
         manifest = {
             "run_id": spider.run_id,
+            # The warehouse keeps this object in sources.config: the health view reads max_age_hours there.
             "source": {"id": source.id, "name": source.name, "publisher": source.publisher,
-                       "homepage": source.homepage, "language": source.language},
+                       "homepage": source.homepage, "language": source.language,
+                       "schedule": source.schedule, "max_age_hours": source.max_age_hours},
             "started_at": stats.get("start_time"),
             "finished_at": stats.get("finish_time") or datetime.now(UTC),
             "finish_reason": stats["finish_reason"],
@@ -74,9 +76,9 @@ class RunOutputPipeline:
             "drops": drops_from_stats(stats),
             "verdict": verdict.as_dict(),
         }
-        written = self.writer.finish(manifest, stats)
+        written = self.writer.finish(manifest, stats, spider.state_record())
         self.writer = None
         log = logger.info if verdict.ok else logger.error
+        outcome = "; ".join(verdict.problems) if not verdict.ok else f"ok ({verdict.idle})" if verdict.idle else "ok"
         log("Run %s: %d articles written to %s; verdict: %s", spider.run_id,
-            written["articles"]["count"], written["output_uri"],
-            "ok" if verdict.ok else "; ".join(verdict.problems))
+            written["articles"]["count"], written["output_uri"], outcome)

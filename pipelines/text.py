@@ -17,7 +17,8 @@ _COPYRIGHT = re.compile(
 )
 # The reservation of text-and-data mining: "AI학습 이용 금지", "AI 학습 및 활용 금지", "인공지능 학습 금지"
 _AI_RESERVED = re.compile(
-    r"(ai|인공지능)\s*(학습|활용|훈련|이용)|text\s+and\s+data\s+mining|\btdm\b|machine\s+learning|ai\s+training",
+    r"(ai|인공지능)\s*(?:데이터\s*)?(학습|활용|훈련|이용)"
+    r"|text\s+and\s+data\s+mining|\btdm\b|machine\s+learning|ai\s+training",
     re.IGNORECASE,
 )
 # A byline line: "홍길동 기자", "홍길동 기자 hong@mk.co.kr", "/홍길동 기자", "[홍길동 기자]", "글=홍길동 기자",
@@ -37,10 +38,16 @@ _ENGLISH_BYLINE = re.compile(rf"^[Bb][Yy]\s+(?P<names>{_ENGLISH_NAME}(?:\s*(?:,|
 # or a bracketed "outlet + reporter" byline opening it: "[이데일리 조민정 기자]", "(서울 홍길동 특파원)".
 _DATELINE = re.compile(
     r"^\s*[\[(【]\s*[가-힣A-Za-z ]{1,12}\s*=\s*[가-힣A-Za-z0-9 ]{1,12}\s*[\])】]\s*"
-    rf"(?:[가-힣]{{2,4}}(?:\s*[·,]\s*[가-힣]{{2,4}})*\s*{_TITLE_WORDS}\s*=?\s*)?"
+    rf"(?:[가-힣]{{2,4}}(?:(?:\s*[·,]\s*|\s+)[가-힣]{{2,4}})*\s*{_TITLE_WORDS}(?![가-힣])\s*=?\s*)?"
     rf"|^\s*[\[(【]\s*[가-힣A-Za-z]{{1,12}}\s+[가-힣]{{2,4}}(?:\s*[·,]\s*[가-힣]{{2,4}})*\s*{_TITLE_WORDS}\s*[\])】]\s*"
 )
-_NAME_TRIM = re.compile(rf"\s*{_TITLE_WORDS}\s*$|^\s*(?:by|글|사진|글·사진)\s*[=:]?\s*", re.IGNORECASE)
+_NAME_TRIM = re.compile(
+    rf"\s*{_TITLE_WORDS}\s*$|^\s*(?:by|글|사진|글·사진)\s*[=:]?\s*"
+    r"|^\s*(?:YTN|KBS|MBC|SBS|MBN|JTBC)\s+(?=[가-힣])|\s+[가-힣]{1,6}닷컴\s*$",
+    re.IGNORECASE,
+)
+# A tagline closing the text ("◎공감언론 뉴시스 hong@newsis.com"): cut, but it names nobody.
+_TAGLINE = re.compile(r"^[◎▶■●◆☞※]")
 _NAME_SPLIT = re.compile(r"\s*(?:[,·ㆍ/|&]|\band\b|\s외\s*\d+\s*명)\s*")
 _TAIL_LINES = 4
 
@@ -62,7 +69,7 @@ def byline_names(line: str) -> list[str] | None:
     if match is None:
         bare = _EMAIL.sub("", line).strip(" ()[]/<>")
         if _EMAIL.search(line) and len(bare) <= 12:
-            return [bare] if bare else []
+            return [bare] if bare and not _TAGLINE.match(bare) else []
         return None
     return [n for n in _NAME_SPLIT.split(match.group("names")) if n]
 
@@ -81,8 +88,9 @@ def split_tails(paragraphs: list[str]) -> tuple[list[str], list[str], str | None
         last = body[-1]
         if is_copyright_line(last):
             rights = rights or last
-        elif byline_names(last) is not None:
-            bylines.insert(0, last)
+        elif (names := byline_names(last)) is not None:
+            if names:  # a bare address or a tagline closes the text but names nobody
+                bylines.insert(0, last)
         elif len(last) <= 3:
             pass  # a lone "끝", "/", "▶" left at the tail
         else:

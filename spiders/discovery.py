@@ -7,7 +7,7 @@ resolution and network access off (no XXE, no billion-laughs expansion) and a si
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from urllib.parse import urldefrag, urljoin
 
@@ -41,6 +41,8 @@ class SitemapDoc:
 
     sitemaps: list[str]
     entries: list[Entry]
+    sitemap_lastmods: dict[str, str] = field(default_factory=dict)
+    """Raw ``<lastmod>`` of the child sitemaps that give one (an index's record of when each changed)."""
 
 
 def _parse_xml(data: bytes) -> etree._Element:
@@ -124,6 +126,7 @@ def parse_sitemap(data: bytes, base_url: str) -> SitemapDoc:
         raise NotXML(f"root element <{kind}> is not a sitemap")
     sitemaps: list[str] = []
     entries: list[Entry] = []
+    lastmods: dict[str, str] = {}
     for element in root:
         name = _local(element.tag)
         loc = _clean_url(base_url, _child_text(element, "loc"))
@@ -131,6 +134,8 @@ def parse_sitemap(data: bytes, base_url: str) -> SitemapDoc:
             continue
         if name == "sitemap":
             sitemaps.append(loc)
+            if lastmod := _child_text(element, "lastmod"):
+                lastmods[loc] = lastmod
         elif name == "url":
             title = published = None
             for child in element:
@@ -139,7 +144,7 @@ def parse_sitemap(data: bytes, base_url: str) -> SitemapDoc:
                     published = _child_text(child, "publication_date")
             published = published or _child_text(element, "lastmod")
             entries.append(Entry(url=loc, title=title, published=published, via="sitemap"))
-    return SitemapDoc(sitemaps=sitemaps, entries=entries)
+    return SitemapDoc(sitemaps=sitemaps, entries=entries, sitemap_lastmods=lastmods)
 
 
 def parse_listing(data: bytes, base_url: str, pattern: re.Pattern[str] | None,

@@ -33,7 +33,7 @@ for dag_id, dag in bag.dags.items():
     dags[dag_id] = {
         "tags": sorted(dag.tags), "schedule": str(dag.schedule), "doc": bool(dag.doc_md),
         "params": sorted(dag.params.keys()), "max_active_runs": dag.max_active_runs,
-        "tasks": {t.task_id: {"retries": t.retries, "pool": t.pool,
+        "tasks": {t.task_id: {"retries": t.retries, "pool": t.pool, "queue": t.queue,
                               "upstream": sorted(t.upstream_task_ids)} for t in dag.tasks},
     }
 print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}, "heavy": heavy, "dags": dags}))
@@ -54,6 +54,8 @@ def inspect_dags(env: dict[str, str]) -> dict:
 def test_dags_import_without_errors_or_heavy_imports(airflow_home: Path, tmp_path: Path) -> None:
     sources = tmp_path / "sources"
     write_source(sources, "alpha", "https://alpha.example", feeds=["rss"], extra='schedule = "*/30 * * * *"')
+    write_source(sources, "beta", "https://beta.example", feeds=["rss", "rss2"],
+                 extra='shards = 2\ncrawl_queue = "crawl"\n')
     env = airflow_env(airflow_home, "postgresql://unused@127.0.0.1/unused",
                       sources=f"{BUILTIN_SOURCES}:{sources}")
     info = inspect_dags(env)
@@ -62,13 +64,16 @@ def test_dags_import_without_errors_or_heavy_imports(airflow_home: Path, tmp_pat
     alpha = info["dags"]["newsflow_alpha"]
     assert alpha["tags"] == ["newsflow", "source:alpha"]
     assert alpha["schedule"] == "*/30 * * * *"
-    assert alpha["params"] == ["dry_run", "max_articles", "urls"]
+    assert alpha["params"] == ["dry_run", "incremental", "max_articles", "shard_days", "since", "until", "urls"]
     assert alpha["doc"] and alpha["max_active_runs"] == 1
     tasks = alpha["tasks"]
-    assert set(tasks) == {"crawl", "load", "check"}
-    assert tasks["crawl"]["pool"] == "newsflow_alpha"
+    assert set(tasks) == {"plan", "crawl", "load", "check"}
+    assert tasks["crawl"]["pool"] == "newsflow_alpha" and tasks["crawl"]["upstream"] == ["plan"]
     assert tasks["load"]["upstream"] == ["crawl"] and tasks["check"]["upstream"] == ["crawl", "load"]
     assert all(t["retries"] == 0 for t in tasks.values())  # write_source sets retries = 0
+    assert tasks["crawl"]["queue"] == "default"
+    beta = info["dags"]["newsflow_beta"]["tasks"]
+    assert beta["crawl"]["queue"] == "crawl" and beta["load"]["queue"] == "default"
     for dag_id, dag in info["dags"].items():
         assert dag_id.startswith("newsflow_") and "newsflow" in dag["tags"]
 
@@ -119,11 +124,40 @@ def test_dag_run_loads_then_a_second_run_loads_nothing_new(
         assert runs == [("loaded", articles)]
         second = _dags_test(env, "newsflow_e2e")
         assert second.returncode == 0, second.stdout[-3000:]
+        assert "nothing new" in second.stdout + second.stderr
     with psycopg.connect(migrated_url) as conn:
         assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == articles
         assert conn.execute("SELECT count(*) FROM article_urls").fetchone()[0] == urls
-        loaded = conn.execute("SELECT articles_new, urls_new FROM crawl_runs ORDER BY started_at").fetchall()
-    assert loaded[1] == (0, 0)
+        loaded = conn.execute("SELECT articles_new, urls_new, articles_in_output, verdict ->> 'idle',"
+                              " (stats ->> 'newsflow/incremental/skipped_seen')::int"
+                              " FROM crawl_runs ORDER BY started_at").fetchall()
+        checks = conn.execute("SELECT count(*), bool_and(ok) FROM run_checks").fetchone()
+        seen = conn.execute("SELECT count(*) FROM seen_urls").fetchone()[0]
+    # The second run is incremental: every listed page was seen, nothing was fetched, and that is a success.
+    assert loaded[1][:4] == (0, 0, 0, "nothing_new") and loaded[1][4] >= 1
+    assert checks == (16, True) and seen >= articles
+
+
+@pytest.mark.airflow
+def test_a_sharded_source_crawls_in_mapped_tasks_and_loads_each_output(
+    migrated_airflow: Path, migrated_url: str, tmp_path: Path
+) -> None:
+    site = copy_demo_site(tmp_path / "site")
+    with serving(site) as server:
+        sources = tmp_path / "sources"
+        write_source(sources, "sharded", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"],
+                     extra="shards = 2\n")
+        env = airflow_env(migrated_airflow, migrated_url, sources=str(sources))
+        env["NEWSFLOW_RUN_STORE"] = str(tmp_path / "runs")
+        result = _dags_test(env, "newsflow_sharded")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    with psycopg.connect(migrated_url) as conn:
+        runs = conn.execute("SELECT params ->> 'shard', status, articles_in_output FROM crawl_runs"
+                            " ORDER BY 1").fetchall()
+        articles = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert [(shard, status) for shard, status, _ in runs] == [("0/2", "loaded"), ("1/2", "loaded")]
+    assert runs[0][2] == 4 and articles >= 10  # shard 0 took the feed, shard 1 the sitemap index
+    assert len(list((tmp_path / "runs" / "sharded").glob("*-s[01]/manifest.json"))) == 2
 
 
 @pytest.mark.airflow

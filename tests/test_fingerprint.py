@@ -45,3 +45,31 @@ def test_normalisation_is_idempotent(text: str) -> None:
 @given(st.text(max_size=200), st.sampled_from([" ", "\n\n", "\t", "\u3000", "  \n "]))
 def test_whitespace_never_changes_the_hash(text: str, space: str) -> None:
     assert content_hash(text.replace(" ", space)) == content_hash(text)
+
+
+# Normalisation v1 as it was first written: the faster implementation must give the same bytes.
+_REFERENCE_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u00b7": "·", "\u318d": "·", "\u2022": "·", "\u2027": "·", "\u30fb": "·",
+    "\u3010": "[", "\u3011": "]", "\u3008": "<", "\u3009": ">", "\u300a": "<", "\u300b": ">",
+    "\u300c": '"', "\u300d": '"', "\u300e": '"', "\u300f": '"',
+})
+
+
+def _reference_normalize(body: str) -> str:
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", body).casefold()
+    text = re.sub(r"\s+", "", text.replace("\u2026", "...").translate(_REFERENCE_PUNCTUATION))
+    return unicodedata.normalize("NFKC", text)
+
+
+_TRICKY = "".join(chr(c) for c in _REFERENCE_PUNCTUATION) + "\u2026 \t\n\u3000\u00a0\u200b\u2028가각ＡＢ①ﬁ\u0301"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=300))
+def test_normalisation_is_byte_identical_to_the_first_v1(text: str) -> None:
+    assert normalize_for_hash(text) == _reference_normalize(text)

@@ -1,12 +1,16 @@
-"""Post-load checks: is a run in the warehouse, complete, and not empty."""
+"""Post-load checks: is a run in the warehouse, complete, and not empty (unless nothing was new)."""
 
 from __future__ import annotations
 
 import psycopg
 
 
-def check_loaded_run(conn: psycopg.Connection, run_id: str, expected_articles: int) -> list[str]:
+def check_loaded_run(conn: psycopg.Connection, run_id: str, expected_articles: int,
+                     allow_empty: bool = False) -> list[str]:
     """Problems with run ``run_id`` after its load; an empty list means it passed.
+
+    ``allow_empty`` accepts a run with no article: a crawl whose verdict says nothing was new
+    (``Verdict.idle``), which is recorded like any other run.
 
     A run's articles are the rows of ``run_articles``, which the loader writes for every
     article in the output whether it was new or already known; unlike ``article_urls``'s
@@ -21,6 +25,8 @@ def check_loaded_run(conn: psycopg.Connection, run_id: str, expected_articles: i
         reason = f": {error}" if error else ""
         problems.append(f"run {run_id!r} has status {status!r}, not 'loaded'{reason}")
     linked = conn.execute("SELECT count(*) FROM run_articles WHERE run_id = %s", (run_id,)).fetchone()[0]
+    if allow_empty and expected_articles == 0:
+        return problems if linked == 0 else [*problems, f"run {run_id!r} carried no article but links {linked}"]
     if expected_articles <= 0:
         problems.append(
             f"run {run_id!r} was expected to carry {expected_articles} articles; a run must load some"

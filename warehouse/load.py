@@ -1,13 +1,20 @@
 """Load one crawl run's output into the warehouse: one transaction, streamed through COPY, safe to re-run.
 
 The records are ``Article.to_record()`` dicts (``newsflow/items.py``). They are validated and
-copied into a temporary staging table, then merged: an article is one row per
-``content_hash`` (the database's unique index decides, across runs and workers); every URL it
-was seen at is a row of ``article_urls``; ``run_articles`` links the run to every article its
-output carried, new or not. Re-loading the same output (same ``run_id`` and articles sha256)
-writes nothing; re-loading a changed output under the same ``run_id`` replaces the run's row
-and links and merges its articles and URLs. Seen-at times come from the records' ``fetched_at``,
-never the clock, so loading order does not change the URL rows.
+copied into a temporary staging table and the texts new to the warehouse are fingerprinted for
+near-duplicate search (``warehouse.minhash``); then, under one merge lock shared by all loads:
+
+- articles and revisions (``warehouse.revisions``): a known content hash is its article; a
+  changed text at a known URL is a new revision of that article; anything else a new article;
+- every URL an article was seen at is a row of ``article_urls``; ``run_articles`` links the run
+  to every article its output carried, new or not;
+- story clusters (``warehouse.clusters``): new versions are matched against every stored one,
+  linked by original/canonical URL and near-duplicate evidence, and clustered with roles.
+
+Re-loading the same output (same ``run_id`` and articles sha256) writes nothing; re-loading a
+changed output under the same ``run_id`` replaces the run's row and links and merges its
+articles and URLs. Seen-at times come from the records' ``fetched_at``, never the clock, so
+loading order does not change the URL rows.
 """
 
 from __future__ import annotations
@@ -19,6 +26,9 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from warehouse.clusters import cluster_run, url_links
+from warehouse.minhash import fingerprint_staged, store_and_match
+from warehouse.revisions import merge_versions
 from warehouse.run_output import STAGING_COLUMNS, LoadError, RunManifest, dumps, parse_manifest, staging_row
 
 __all__ = ["LoadError", "LoadResult", "load_run", "record_failed_run"]
@@ -26,12 +36,9 @@ __all__ = ["LoadError", "LoadResult", "load_run", "record_failed_run"]
 # Namespace of the per-source advisory locks (the two-integer form; migrations use the one-bigint form).
 _SOURCE_LOCK_NAMESPACE = 0x4E46
 
-# Columns copied as they are from staging into articles.
-_ARTICLE_COLUMNS = (
-    "content_hash", "hash_version", "canonical_url", "original_url", "title", "summary", "body",
-    "authors", "authors_raw", "published_at", "published_at_raw", "modified_at", "modified_at_raw",
-    "section", "tags", "images", "language", "rights", "rights_reserves_ai", "extractor",
-)
+# The merge lock (two-integer form, another namespace than the source locks): merges of all
+# sources take turns, so two loads never both decide that a story is new.
+_MERGE_LOCK = (0x4E47, 1)
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class LoadResult:
     """Distinct (url, article) sightings in the output: each record's ``url`` and ``other_urls``."""
     already_loaded: bool = False
     """True when this exact output was loaded before and nothing was written."""
+    revisions_new: int = 0
+    """New versions of articles already in the warehouse (a changed text at a known URL)."""
 
 
 def load_run(
@@ -63,8 +72,8 @@ def load_run(
     with conn.transaction():
         _lock_source(conn, run.source_id)
         existing = conn.execute(
-            "SELECT source_id, status, output_sha256, articles_in_output, articles_new, urls_new, urls_seen"
-            " FROM crawl_runs WHERE run_id = %s",
+            "SELECT source_id, status, output_sha256, articles_in_output, articles_new, urls_new, urls_seen,"
+            " coalesce(revisions_new, 0) FROM crawl_runs WHERE run_id = %s",
             (run.run_id,),
         ).fetchone()
         if existing is not None:
@@ -72,7 +81,8 @@ def load_run(
             if source_id != run.source_id:
                 raise LoadError(f"run {run.run_id!r} is already recorded for source {source_id!r}")
             if status == "loaded" and sha256 == run.output_sha256:
-                return LoadResult(*counts, already_loaded=True)
+                *counts, revisions_new = counts
+                return LoadResult(*counts, already_loaded=True, revisions_new=revisions_new)
         _upsert_source(conn, run)
         _upsert_run(conn, run, stats, status="loaded", error=None)
         in_output = _stage(conn, run, articles)
@@ -81,18 +91,26 @@ def load_run(
                 f"run {run.run_id!r}: the manifest counts {run.expected_count} articles but the output has "
                 f"{in_output}; the output is incomplete or not this run's"
             )
-        _merge_articles(conn, run)
+        # Shingling and MinHash (the costly part) before the lock: loads of other sources do theirs meanwhile.
+        prints = fingerprint_staged(conn)
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", _MERGE_LOCK)
+        # The merge's statements run in milliseconds, but their estimates over fresh temporary tables
+        # can cross jit_above_cost, and compiling them then takes a second or more.
+        conn.execute("SET LOCAL jit = off")
+        merge = merge_versions(conn, run)
         urls_new, urls_seen = _merge_urls(conn, run)
         _link_run(conn, run)
+        near = store_and_match(conn, merge.new_revisions, prints)
+        cluster_run(conn, run.run_id, merge.new_articles, url_links(conn), near)
         articles_new = conn.execute(
             "SELECT count(*) FROM articles WHERE first_run_id = %s", (run.run_id,)
         ).fetchone()[0]
         conn.execute(
-            "UPDATE crawl_runs SET articles_in_output = %s, articles_new = %s, urls_new = %s, urls_seen = %s"
-            " WHERE run_id = %s",
-            (in_output, articles_new, urls_new, urls_seen, run.run_id),
+            "UPDATE crawl_runs SET articles_in_output = %s, articles_new = %s, urls_new = %s, urls_seen = %s,"
+            " revisions_new = %s WHERE run_id = %s",
+            (in_output, articles_new, urls_new, urls_seen, merge.revisions_new, run.run_id),
         )
-    return LoadResult(in_output, articles_new, urls_new, urls_seen)
+    return LoadResult(in_output, articles_new, urls_new, urls_seen, revisions_new=merge.revisions_new)
 
 
 def record_failed_run(
@@ -210,48 +228,28 @@ def _stage(conn: psycopg.Connection, run: RunManifest, articles: Iterable[Mappin
     return count
 
 
-def _merge_articles(conn: psycopg.Connection, run: RunManifest) -> None:
-    columns = ", ".join(_ARTICLE_COLUMNS)
-    # Inserting in content_hash order makes concurrent loads wait on shared articles in the same
-    # order, so they queue instead of deadlocking. DISTINCT ON keeps the earliest-fetched copy of an
-    # article the run carried twice.
-    conn.execute(
-        f"""
-        INSERT INTO articles ({columns}, publisher, source_id, first_seen_at, first_run_id)
-        SELECT {columns}, coalesce(publisher, %(publisher)s), %(source_id)s, fetched_at, %(run_id)s
-        FROM (
-            SELECT DISTINCT ON (content_hash) *
-            FROM staging_articles
-            ORDER BY content_hash, fetched_at, ordinal
-        ) first_copy
-        ORDER BY content_hash
-        ON CONFLICT (content_hash) DO NOTHING
-        """,
-        {"publisher": run.source.get("publisher"), "source_id": run.source_id, "run_id": run.run_id},
-    )
-
-
 def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int]:
     # An existing sighting is rewritten only when this run widens its first/last seen window.
     row = conn.execute(
         """
         WITH seen AS (
-            SELECT url, content_hash, fetched_at, http_status FROM staging_articles
+            SELECT url, content_hash, fetched_at, http_status, extractor FROM staging_articles
             UNION ALL
-            SELECT other.url, s.content_hash, s.fetched_at, NULL
+            SELECT other.url, s.content_hash, s.fetched_at, NULL, s.extractor
             FROM staging_articles s CROSS JOIN LATERAL unnest(s.other_urls) AS other(url)
         ), pairs AS (
             SELECT seen.url, a.article_id,
                    min(seen.fetched_at) AS first_seen_at, max(seen.fetched_at) AS last_seen_at,
                    (array_agg(seen.http_status ORDER BY seen.fetched_at DESC)
-                        FILTER (WHERE seen.http_status IS NOT NULL))[1] AS http_status
-            FROM seen JOIN articles a ON a.content_hash = seen.content_hash
+                        FILTER (WHERE seen.http_status IS NOT NULL))[1] AS http_status,
+                   (array_agg(seen.extractor ORDER BY seen.fetched_at))[1] AS extractor
+            FROM seen JOIN article_revisions a ON a.content_hash = seen.content_hash
             GROUP BY seen.url, a.article_id
         ), upserted AS (
             INSERT INTO article_urls AS u (url, article_id, source_id, first_seen_at, last_seen_at,
-                                           first_run_id, last_run_id, http_status)
+                                           first_run_id, last_run_id, http_status, extractor)
             SELECT url, article_id, %(source_id)s, first_seen_at, last_seen_at,
-                   %(run_id)s, %(run_id)s, http_status
+                   %(run_id)s, %(run_id)s, http_status, extractor
             FROM pairs
             ORDER BY url, article_id
             ON CONFLICT (url, article_id) DO UPDATE
@@ -278,7 +276,7 @@ def _link_run(conn: psycopg.Connection, run: RunManifest) -> None:
         """
         INSERT INTO run_articles (run_id, article_id)
         SELECT DISTINCT %(run_id)s::text, a.article_id
-        FROM staging_articles s JOIN articles a ON a.content_hash = s.content_hash
+        FROM staging_articles s JOIN article_revisions a ON a.content_hash = s.content_hash
         ORDER BY 2
         """,
         {"run_id": run.run_id},

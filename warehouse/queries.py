@@ -1,4 +1,4 @@
-"""Read queries the CLI shows: recent runs, and what one run landed."""
+"""Read queries the CLI shows: recent runs, what one run landed, source health and quality checks."""
 
 from __future__ import annotations
 
@@ -44,3 +44,17 @@ def landed_summary(conn: psycopg.Connection, run_id: str, latest: int = 5) -> di
             {"run_id": run_id, "latest": latest},
         ).fetchall()
     return run
+
+
+def source_health(conn: psycopg.Connection) -> list[dict[str, Any]]:
+    """One row per source of the ``source_health`` view (last run, its age and counts, failed checks)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute("SELECT * FROM source_health ORDER BY source_id").fetchall()
+
+
+def run_checks(conn: psycopg.Connection, run_id: str) -> list[dict[str, Any]]:
+    """The stored data-quality checks of one run."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "SELECT check_name, ok, value, threshold, message FROM run_checks WHERE run_id = %s ORDER BY check_name",
+            (run_id,)).fetchall()

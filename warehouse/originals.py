@@ -1,0 +1,148 @@
+"""Choose each story's original and every member's role and evidence (docs/dedup.md, "The original").
+
+The original is a URL of a member article, ranked by:
+
+1. the publisher's own page first: a URL that is neither on a portal host (``portal_hosts``)
+   nor a board re-posting a portal's markup (``page_kind``);
+2. a page another member names as its original (a copy's ``original_url``, Naver's 기사원문);
+3. the earliest published (``articles.published_at``; a page without one after all that have one);
+4. the earliest first seen, then the smallest article id and URL, so the choice is a function of
+   the members alone, whatever order they were loaded in.
+
+Roles: the original's article is ``original``; any other member is ``portal_copy`` or
+``repost`` when all its URLs are portal pages or board re-posts, else ``update`` when it comes
+from the original's publisher or site, else ``near_duplicate`` (another publisher's copy).
+Evidence: the member's strongest link to the original, else to any other member.
+Only rows that change are written, so refreshing an unchanged cluster writes nothing.
+A cluster's span (first/last publication of its members) only widens.
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+_KIND_RANK = "CASE page_kind(u.url, u.extractor) WHEN 'publisher' THEN 0 WHEN 'portal' THEN 1 ELSE 2 END"
+
+
+def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int]) -> None:
+    """Re-derive original, span, roles and evidence where ``articles`` (this load's, new or moved) can change them.
+
+    Incremental, so a load costs what it brings, not the size of the stories it touches: the
+    original is re-chosen among the touched articles and the current original (every member
+    when the original itself was touched), spans only widen, and roles are recomputed for the
+    touched articles plus every member of a cluster whose original changed.
+    """
+    if not articles:
+        return
+    params = {"articles": articles, "run_id": run_id}
+    changed = conn.execute(
+        f"""
+        WITH touched AS (
+            SELECT DISTINCT m.cluster_id, m.article_id
+            FROM unnest(%(articles)s::bigint[]) AS t(article_id) JOIN cluster_members m USING (article_id)
+        ), whole AS (
+            -- Clusters whose original was touched (its rank may have worsened) or not chosen yet.
+            SELECT c.cluster_id FROM story_clusters c
+            WHERE c.cluster_id IN (SELECT cluster_id FROM touched)
+              AND (c.original_url = '' OR c.original_article_id IN (SELECT article_id FROM touched))
+        ), ranked_members AS (
+            SELECT cluster_id, article_id FROM touched
+            UNION
+            SELECT c.cluster_id, c.original_article_id FROM story_clusters c
+            WHERE c.cluster_id IN (SELECT cluster_id FROM touched)
+            UNION
+            SELECT m.cluster_id, m.article_id FROM whole JOIN cluster_members m USING (cluster_id)
+        ), ranked AS (
+            SELECT DISTINCT ON (r.cluster_id) r.cluster_id, r.article_id, u.url
+            FROM ranked_members r
+            JOIN articles a USING (article_id)
+            JOIN article_urls u USING (article_id)
+            ORDER BY r.cluster_id, {_KIND_RANK},
+                     NOT EXISTS (SELECT 1 FROM cluster_members n JOIN articles c USING (article_id)
+                                 WHERE n.cluster_id = r.cluster_id AND c.original_url IS NOT NULL
+                                   AND url_key(c.original_url) = url_key(u.url)),
+                     a.published_at NULLS LAST, a.first_seen_at, a.article_id, u.first_seen_at, u.url
+        ), spans AS (
+            SELECT r.cluster_id, min(coalesce(a.published_at, a.first_seen_at)) AS first_published_at,
+                   max(coalesce(a.published_at, a.first_seen_at)) AS last_published_at
+            FROM ranked_members r JOIN articles a USING (article_id)
+            GROUP BY 1
+        ), next AS (
+            SELECT r.cluster_id, r.article_id, r.url,
+                   CASE WHEN p.original_url = '' THEN s.first_published_at
+                        ELSE least(p.first_published_at, s.first_published_at) END AS first_published_at,
+                   CASE WHEN p.original_url = '' THEN s.last_published_at
+                        ELSE greatest(p.last_published_at, s.last_published_at) END AS last_published_at,
+                   p.original_article_id AS previous_original
+            FROM ranked r JOIN spans s USING (cluster_id) JOIN story_clusters p USING (cluster_id)
+        )
+        UPDATE story_clusters c
+        SET original_article_id = n.article_id, original_url = n.url, first_published_at = n.first_published_at,
+            last_published_at = n.last_published_at, updated_run_id = %(run_id)s
+        FROM next n
+        WHERE c.cluster_id = n.cluster_id
+          AND (c.original_article_id, c.original_url, c.first_published_at, c.last_published_at)
+              IS DISTINCT FROM (n.article_id, n.url, n.first_published_at, n.last_published_at)
+        RETURNING c.cluster_id, n.previous_original <> n.article_id
+        """,
+        params,
+    ).fetchall()
+    params["clusters"] = [cluster_id for cluster_id, original_changed in changed if original_changed]
+    conn.execute(
+        f"""
+        WITH members AS (
+            SELECT article_id FROM unnest(%(articles)s::bigint[]) AS t(article_id)
+            UNION
+            SELECT article_id FROM cluster_members WHERE cluster_id = ANY(%(clusters)s)
+        ), kinds AS (
+            SELECT m.article_id, min({_KIND_RANK}) AS kind,
+                   bool_or(url_site(u.url) = url_site(c.original_url)) AS same_site
+            FROM members x
+            JOIN cluster_members m USING (article_id)
+            JOIN story_clusters c USING (cluster_id)
+            JOIN article_urls u ON u.article_id = m.article_id
+            GROUP BY 1
+        ), best AS (
+            -- Per member, its strongest link to a member of its cluster (index lookups both ways).
+            SELECT m.article_id, l.linked_article_id, l.evidence, l.score
+            FROM members x
+            JOIN cluster_members m USING (article_id)
+            JOIN story_clusters c USING (cluster_id)
+            CROSS JOIN LATERAL (
+                SELECT y.linked_article_id, y.evidence, y.score
+                FROM (SELECT linked_article_id, evidence, score FROM story_links WHERE article_id = m.article_id
+                      UNION ALL
+                      SELECT article_id, evidence, score FROM story_links WHERE linked_article_id = m.article_id) y
+                JOIN cluster_members o ON o.article_id = y.linked_article_id AND o.cluster_id = m.cluster_id
+                ORDER BY y.linked_article_id = c.original_article_id DESC,
+                         array_position(ARRAY['original_url', 'canonical_url', 'near_duplicate'], y.evidence),
+                         y.score DESC NULLS LAST, y.linked_article_id
+                LIMIT 1
+            ) l
+            WHERE m.article_id <> c.original_article_id
+        ), roles AS (
+            SELECT m.article_id,
+                   CASE WHEN m.article_id = c.original_article_id THEN 'original'
+                        WHEN k.kind = 1 THEN 'portal_copy'
+                        WHEN k.kind = 2 THEN 'repost'
+                        WHEN k.same_site OR a.publisher = o.publisher THEN 'update'
+                        ELSE 'near_duplicate'
+                   END AS role,
+                   b.evidence, b.score, b.linked_article_id
+            FROM members x
+            JOIN cluster_members m USING (article_id)
+            JOIN story_clusters c USING (cluster_id)
+            JOIN articles a ON a.article_id = m.article_id
+            JOIN articles o ON o.article_id = c.original_article_id
+            JOIN kinds k ON k.article_id = m.article_id
+            LEFT JOIN best b ON b.article_id = m.article_id
+        )
+        UPDATE cluster_members m
+        SET role = r.role, evidence = r.evidence, score = r.score, linked_article_id = r.linked_article_id
+        FROM roles r
+        WHERE m.article_id = r.article_id
+          AND (m.role, m.evidence, m.score, m.linked_article_id)
+              IS DISTINCT FROM (r.role, r.evidence, r.score, r.linked_article_id)
+        """,
+        params,
+    )
