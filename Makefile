@@ -22,7 +22,7 @@ demo: $(STAMP)
 ## The whole test suite (starts an embedded PostgreSQL when none answers on 127.0.0.1:5432).
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
