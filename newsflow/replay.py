@@ -9,8 +9,14 @@ address, so feeds and sitemaps can list absolute URLs. Every file is sent with a
 (of its bytes) and a ``Last-Modified`` (its mtime), and a matching ``If-None-Match`` or a
 later ``If-Modified-Since`` gets a 304, as real feed servers do. Tests can answer a path
 with another status and headers (``on_request``, for 429 + ``Retry-After``) or add headers
-to a served file (``headers``, for ``X-Robots-Tag`` or ``tdm-reservation``). The stdlib
-server's listen backlog of 5 stalls Scrapy at high concurrency (see FACTS.md), so the backlog here is 1024.
+to a served file (``headers``, for ``X-Robots-Tag`` or ``tdm-reservation``), and inject
+faults (``faults``: error statuses for a share of requests, delays, connections closed
+mid-body, gzip bombs, huge bodies, redirects; see ``newsflow/replay_faults.py``). The server
+also works as a plain HTTP proxy (a request line with an absolute URL is served from its
+path), so a crawl can use real-looking host names while every packet stays on loopback;
+``requests`` logs the full URL of every request, ``public_url`` is what ``{BASE}`` becomes.
+The stdlib server's listen backlog of 5 stalls Scrapy at high concurrency (see FACTS.md), so
+the backlog here is 1024.
 """
 
 from __future__ import annotations
@@ -18,13 +24,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import socket
 import threading
+import time
 from collections.abc import Callable
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from newsflow.replay_faults import Fault, filler, gzip_bomb
+
+_COUNT_LOCK = threading.Lock()
 CONTENT_TYPES = {".xml": "application/xml", ".html": "text/html", ".txt": "text/plain", ".json": "application/json"}
 
 
@@ -34,8 +45,14 @@ class ReplayServer(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 0,
-                 charsets: dict[str, str] | None = None) -> None:
+                 charsets: dict[str, str] | None = None, public_url: str | None = None) -> None:
         self.root = root.resolve()
+        self.public_url = public_url
+        """What ``{BASE}`` becomes (the server's own address when None)."""
+        self.requests: list[str] = []
+        """The URL of every request, in order (``http://<Host header><path>`` or the absolute URL a proxy gets)."""
+        self.faults: Callable[[str, int], Fault | None] | None = None
+        """Test hook: a fault for (path, attempt number of that path), or None to serve normally."""
         self.charsets = charsets or {}
         """Content-Type charset to send per path suffix or path (the demo sends none: pages declare theirs)."""
         self.hits: dict[str, int] = {}
@@ -62,6 +79,9 @@ class ReplayServer(ThreadingHTTPServer):
                 return file
         return None
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client that hangs up on a delayed, cut or huge answer is what those faults are for
+
     def start(self) -> ReplayServer:
         threading.Thread(target=self.serve_forever, name="replay-server", daemon=True).start()
         return self
@@ -82,8 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(send_body=False)
 
     def _serve(self, send_body: bool) -> None:
-        path = urlsplit(self.path).path
-        self.server.hits[path] = self.server.hits.get(path, 0) + 1
+        target = urlsplit(self.path)
+        path = target.path
+        self.server.requests.append(self.path if target.scheme else f"http://{self.headers.get('Host', '')}{path}")
+        with _COUNT_LOCK:
+            attempt = self.server.hits[path] = self.server.hits.get(path, 0) + 1
+        fault = self.server.faults(path, attempt) if self.server.faults else None
+        if fault is not None and self._inject(fault, send_body):
+            return
         answer = self.server.on_request(self.path) if self.server.on_request else None
         status, extra = answer if isinstance(answer, tuple) else (answer, {})
         file = self.server.find(path)
@@ -105,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = "application/x-gzip"
         elif suffix in (".xml", ".html", ".txt"):
             # Feeds and sitemaps need absolute URLs, and the server's port differs per run.
-            data = data.replace(b"{BASE}", self.server.base_url.encode())
+            data = data.replace(b"{BASE}", (self.server.public_url or self.server.base_url).encode())
         charset = self.server.charsets.get(path) or self.server.charsets.get(suffix)
         mtime = int(file.stat().st_mtime)
         validators = {"ETag": '"' + hashlib.sha1(data).hexdigest()[:16] + '"',
@@ -114,7 +140,54 @@ class _Handler(BaseHTTPRequestHandler):
         if self._not_modified(validators["ETag"], mtime):
             self._respond(304, b"", "", send_body, headers)
             return
+        if fault is not None and fault.cut_body:
+            self._cut(data, f"{ctype}; charset={charset}" if charset else ctype, headers)
+            return
         self._respond(200, data, f"{ctype}; charset={charset}" if charset else ctype, send_body, headers)
+
+    def _inject(self, fault: Fault, send_body: bool) -> bool:
+        """Answer with ``fault``; False when the file is still to be served (after a delay, or to cut)."""
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.redirect:
+            self._respond(302, b"", "text/html", send_body, {"Location": fault.redirect})
+        elif fault.status is not None:
+            body = f"<html><body><h1>{fault.status}</h1></body></html>".encode()
+            self._respond(fault.status, body, "text/html", send_body, dict(fault.headers))
+        elif fault.gzip_bomb:
+            self._respond(200, gzip_bomb(fault.gzip_bomb), "text/html; charset=utf-8", send_body,
+                          {"Content-Encoding": "gzip"})
+        elif fault.body_bytes:
+            self._stream(fault.body_bytes, fault.send_length, send_body)
+        else:
+            return False
+        return True
+
+    def _stream(self, size: int, send_length: bool, send_body: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        if send_length:
+            self.send_header("Content-Length", str(size))
+        else:
+            # No length: the body ends when the connection does, so the client must count what it reads.
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if send_body:
+            for chunk in filler(size):
+                self.wfile.write(chunk)
+
+    def _cut(self, data: bytes, ctype: str, headers: dict[str, str]) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)  # mid-body, as a crashed server or a dropped link does
 
     def _not_modified(self, etag: str, mtime: int) -> bool:
         match, since = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")

@@ -45,6 +45,17 @@ DOWNLOADER_MIDDLEWARES = {
 }
 EXTENSIONS = {"spiders.progress.ProgressLog": 500}
 
+# Measured on a 2,000-page replay (benchmarks/throughput.py): 104 -> 164 pages/s with both.
+# Scrapy 2.19 re-reads and compiles a callback's source for every response to warn about
+# generators that return values (its cache misses on bound methods); none of ours does.
+WARN_ON_GENERATOR_RETURN_VALUE = False
+# Each callback's output is processed by CONCURRENT_ITEMS asyncio workers (100 by default, so
+# 100 tasks per article page); our pipelines are synchronous and a page yields one item.
+CONCURRENT_ITEMS = 4
+# The spider schedules each article URL once (its own compact set) and discovery requests opt
+# out of filtering, so Scrapy's request-fingerprint set would only grow with the crawl.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"
+
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,

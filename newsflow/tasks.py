@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
@@ -22,6 +24,11 @@ from newsflow.config import PROJECT_ROOT, run_store
 from newsflow.runoutput import RunOutput, RunOutputError, run_uri
 
 logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 30
+"""Seconds to wait for the warehouse to accept a connection: an unreachable host fails the task, not hangs it."""
+# Lines of the crawl's log worth repeating when it left no output (Scrapy's format: "... [name] ERROR: ...").
+_ERROR_LINE = re.compile(r"\] (ERROR|CRITICAL):|^\w*Error: |RunOutputError")
 
 
 class CrawlFailed(RuntimeError):
@@ -66,9 +73,12 @@ def plan_shards(source_id: str, shards: int, *, urls: Sequence[str] = (), since:
 
 def crawl_command(source_id: str, run_id: str, *, max_articles: int | None, urls: Sequence[str],
                   dry_run: bool, store: str, since: str | None = None, until: str | None = None,
-                  incremental: bool = True, shard: str | None = None) -> list[str]:
+                  incremental: bool = True, shard: str | None = None,
+                  settings: Mapping[str, Any] | None = None) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"source={source_id}",
                "-a", f"run_id={run_id}", "-s", f"NEWSFLOW_RUN_STORE={store}"]
+    for name, value in (settings or {}).items():
+        command += ["-s", f"{name}={value}"]
     if max_articles:
         command += ["-a", f"max_articles={int(max_articles)}"]
     if urls:
@@ -89,14 +99,17 @@ def crawl_command(source_id: str, run_id: str, *, max_articles: int | None, urls
 def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, urls: Sequence[str] = (),
               dry_run: bool = False, store: str | None = None, since: str | None = None,
               until: str | None = None, incremental: bool = True, shard: str | None = None,
-              database_url: str | None = None, log: Callable[[str], None] = logger.info) -> dict[str, Any]:
+              database_url: str | None = None, settings: Mapping[str, Any] | None = None,
+              log: Callable[[str], None] = logger.info) -> dict[str, Any]:
     """Crawl one source in its own process and return its run output's manifest.
 
     A Twisted reactor cannot be restarted, so every crawl gets a fresh interpreter. The
     output folder is cleared first: a retried task redoes the crawl rather than trusting
     what a killed attempt left behind. ``database_url`` is the warehouse the crawl reads its
-    incremental state from (else ``NEWSFLOW_DATABASE_URL``; none: not incremental). Raises
-    ``CrawlFailed`` with the stats' verdict.
+    incremental state from (else ``NEWSFLOW_DATABASE_URL``; none: not incremental); it goes to
+    the child in its environment, never on its command line. ``settings`` are extra Scrapy
+    settings (``-s NAME=VALUE``). Raises ``CrawlFailed`` with the stats' verdict, or with how
+    the process ended and its last error when it left no finished output.
     """
     store = store or run_store()
     uri = run_uri(store, source_id, run_id)
@@ -104,21 +117,33 @@ def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, u
     if fs.exists(path):
         fs.rm(path, recursive=True)
     command = crawl_command(source_id, run_id, max_articles=max_articles, urls=urls, dry_run=dry_run, store=store,
-                            since=since, until=until, incremental=incremental, shard=shard)
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsflow.settings"}
+                            since=since, until=until, incremental=incremental, shard=shard, settings=settings)
+    # NEWSFLOW_PARENT_PID: the crawl dies with this process (spiders/lifeline.py), so a killed task
+    # leaves no orphan crawl writing into the folder of its retry.
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsflow.settings", "NEWSFLOW_PARENT_PID": str(os.getpid())}
     if database_url:
         env["NEWSFLOW_DATABASE_URL"] = database_url
     log("Running: " + " ".join(command))
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env=env, cwd=PROJECT_ROOT, bufsize=1) as process:
-        assert process.stdout is not None
-        for line in process.stdout:
-            log(line.rstrip())
-        code = process.wait()
+    errors: list[str] = []
+    # The crawl spools its articles in the temporary folder; a killed crawl cannot remove its spool,
+    # so it gets a folder of its own that goes when the crawl does, however it ended.
+    with tempfile.TemporaryDirectory(prefix=f"newsflow-crawl-{source_id}-") as scratch:
+        env["TMPDIR"] = scratch
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=env, cwd=PROJECT_ROOT, bufsize=1) as process:
+            assert process.stdout is not None
+            for line in process.stdout:
+                line = line.rstrip()
+                log(line)
+                if _ERROR_LINE.search(line):
+                    errors.append(line)
+            code = process.wait()
     try:
         output = RunOutput.open(uri)
     except RunOutputError as exc:
-        raise CrawlFailed(f"crawl of {source_id} exited with code {code} and left no run output: {exc}") from exc
+        last = f"; last error: {errors[-1].strip()}" if errors else ""
+        raise CrawlFailed(f"crawl of {source_id} {_how_it_ended(code)} and left no finished run output: {exc}"
+                          f"{last}") from exc
     manifest = output.manifest
     verdict = manifest["verdict"]
     summary = (f"{manifest['articles']['count']} articles, drops {manifest.get('drops') or {}},"
@@ -132,16 +157,30 @@ def run_crawl(source_id: str, run_id: str, *, max_articles: int | None = None, u
     return manifest
 
 
+def _how_it_ended(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
+
+
 def load_output(uri: str, database_url: str) -> dict[str, Any]:
-    """Load one run's output and its crawl state into the warehouse in one transaction (migrating first)."""
+    """Load one run's output and its crawl state into the warehouse in one transaction.
+
+    Pending migrations are applied first (``newsflow.schema.ensure_schema``: no DDL when none
+    is pending, so a loader role without DDL rights can load). The output must be finished
+    (a manifest whose counts and checksums match) or nothing is written.
+    """
+    from newsflow.schema import ensure_schema
     from warehouse.db import connect
     from warehouse.load import load_run
-    from warehouse.migrate import apply_migrations
     from warehouse.state import record_crawl_state
 
     output = RunOutput.open(uri)
-    with connect(database_url) as conn:
-        apply_migrations(conn)
+    with connect(database_url, connect_timeout=CONNECT_TIMEOUT) as conn:
+        ensure_schema(conn)
         # load_run's own transaction becomes a savepoint inside this one: the pages are marked seen
         # exactly when their articles are in.
         with conn.transaction():
@@ -184,15 +223,15 @@ def check_output(uri: str, database_url: str, quality: Any = None) -> list[str]:
 
 def record_failure(source: dict[str, Any], run_id: str, uri: str, database_url: str, error: str) -> None:
     """Record a failed run in ``crawl_runs`` with whatever stats the crawl left."""
+    from newsflow.schema import ensure_schema
     from warehouse.db import connect
     from warehouse.load import record_failed_run
-    from warehouse.migrate import apply_migrations
 
     try:
         output = RunOutput.open(uri)
         manifest, stats = output.manifest, output.stats()
     except (RunOutputError, OSError):
         manifest, stats = {"run_id": run_id, "source": source}, {}
-    with connect(database_url) as conn:
-        apply_migrations(conn)
+    with connect(database_url, connect_timeout=CONNECT_TIMEOUT) as conn:
+        ensure_schema(conn)
         record_failed_run(conn, manifest, stats, error)

@@ -37,6 +37,12 @@ def _sum_prefix(stats: dict[str, Any], prefix: str) -> int:
     return sum(int(v) for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int | float))
 
 
+def _discovery_failures(stats: dict[str, Any]) -> int:
+    # A failed fetch is counted twice: as <kind>_fetch and as <kind>_<why> (http_404, too_large...).
+    return sum(int(v) for k, v in stats.items()
+               if k.startswith("newsflow/discovery/failed/") and not k.endswith("_fetch"))
+
+
 def idle_reason(stats: dict[str, Any]) -> str | None:
     """Why discovery scheduled no article although it worked, or None when it did not work."""
     if _count(stats, "newsflow/budget/exhausted"):
@@ -70,7 +76,7 @@ def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdi
     forbidden = _count(stats, "robotstxt/forbidden")
     idle = idle_reason(stats)
     if expect_articles and discovered == 0 and idle is None:
-        failed = _sum_prefix(stats, "newsflow/discovery/failed/")
+        failed = _discovery_failures(stats)
         verdict.problems.append(
             f"discovery found no article URLs ({failed} feed/sitemap/listing fetches failed;"
             f" robots.txt forbade {forbidden} requests)"
@@ -96,4 +102,15 @@ def judge_crawl(stats: dict[str, Any], *, expect_articles: bool = True) -> Verdi
                                 " requests refused); the next run continues tomorrow")
     if backoffs := _sum_prefix(stats, "newsflow/backoff/http_"):
         verdict.warnings.append(f"backed off {backoffs} time(s) on 429/503")
+    if exhausted := _count(stats, "retry/max_reached"):
+        verdict.warnings.append(f"{exhausted} request(s) still failed after every retry")
+    if failed := _discovery_failures(stats):
+        verdict.warnings.append(f"{failed} feed/sitemap/listing document(s) failed or were refused"
+                                " (newsflow/discovery/failed/*)")
+    # Links to internal addresses in a feed are worth a look: a mistake, or someone probing the crawler.
+    refused = {k.removeprefix("newsflow/refused/"): int(v) for k, v in stats.items()
+               if k.startswith("newsflow/refused/") and k != "newsflow/refused/redirect"}
+    if sum(refused.values()):
+        verdict.warnings.append(f"refused {sum(refused.values())} request(s) the source may not send ("
+                                + ", ".join(f"{k} {v}" for k, v in sorted(refused.items())) + ")")
     return verdict

@@ -66,7 +66,16 @@ def _reservation(value: str | None) -> bool | None:
 def meta_tags(page: bytes) -> dict[str, str]:
     """``name`` → ``content`` of the page's meta tags (lower-case names; later tags of one name appended)."""
     found: dict[str, str] = {}
-    for tag in _META.findall(page[:HEAD_BYTES]):
+    head = page[:HEAD_BYTES]
+    # Meta tags belong to the head; the body is most of the page and holds none we read.
+    end = head.find(b"</head")
+    if end < 0:
+        end = head.find(b"</HEAD")
+    for tag in _META.findall(head[:end] if end > 0 else head):
+        # Only robots and TDMRep tags matter: skip the others before splitting attributes.
+        lowered = tag.lower()
+        if b"robots" not in lowered and b"tdm-" not in lowered and b"newsflow" not in lowered:
+            continue
         attrs = {m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"") for m in _ATTR.finditer(tag)}
         name = attrs.get(b"name")
         if name is None or b"content" not in attrs:

@@ -111,17 +111,8 @@ def fragment_paragraphs(html: str, base_url: str | None = None) -> tuple[list[st
     if root is None:
         return [], []
     images: list[Image] = []
-    paragraphs: list[str] = []
-    buffer: list[str] = []
-    for piece in _walk(root, images, base_url):
-        if piece is None:
-            if buffer:
-                text = normalize_text("".join(buffer))
-                if text:
-                    paragraphs.append(text)
-                buffer = []
-        else:
-            buffer.append(piece)
-    if buffer and (text := normalize_text("".join(buffer))):
-        paragraphs.append(text)
-    return paragraphs, images
+    # Pieces joined with "\n" at paragraph ends, then normalised in one pass: one regex and one
+    # NFC call a page instead of one a paragraph (newlines are not in the folded spaces).
+    pieces = ["\n" if piece is None else piece.replace("\n", " ") for piece in _walk(root, images, base_url)]
+    text = normalize_text("".join(pieces))
+    return [line.strip() for line in text.split("\n") if line.strip()], images

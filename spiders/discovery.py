@@ -7,6 +7,7 @@ resolution and network access off (no XXE, no billion-laughs expansion) and a si
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from urllib.parse import urldefrag, urljoin
@@ -21,6 +22,14 @@ MAX_XML_BYTES = 50 * 1024 * 1024
 
 class NotXML(ValueError):
     """The document is not the XML it should be (an HTML error page, a truncated file...)."""
+
+
+class TooLarge(NotXML):
+    """The document is (or expands to) more bytes than the cap."""
+
+
+class HostileXML(NotXML):
+    """The document's entities would expand it enormously (a "billion laughs" bomb): libxml2 stopped reading it."""
 
 
 @dataclass(frozen=True)
@@ -45,9 +54,29 @@ class SitemapDoc:
     """Raw ``<lastmod>`` of the child sitemaps that give one (an index's record of when each changed)."""
 
 
+def gunzip(data: bytes, cap: int = MAX_XML_BYTES) -> bytes:
+    """A gzip file's content, ``TooLarge`` past ``cap`` bytes without ever holding more than ``cap + 1``.
+
+    A sitemap ``.xml.gz`` of a few kilobytes can expand to gigabytes (a gzip bomb).
+    """
+    out = bytearray()
+    while data:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(data, cap + 1 - len(out))
+        except zlib.error as exc:
+            raise NotXML(f"not a readable gzip file: {exc}") from exc
+        if len(out) > cap or inflater.unconsumed_tail:
+            raise TooLarge(f"gzip content expands past the {cap} byte cap")
+        if not inflater.eof:
+            raise NotXML("truncated gzip file")
+        data = inflater.unused_data  # a file may hold several gzip members, one after another
+    return bytes(out)
+
+
 def _parse_xml(data: bytes) -> etree._Element:
     if len(data) > MAX_XML_BYTES:
-        raise NotXML(f"document of {len(data)} bytes exceeds the {MAX_XML_BYTES} byte cap")
+        raise TooLarge(f"document of {len(data)} bytes exceeds the {MAX_XML_BYTES} byte cap")
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
         remove_pis=True, load_dtd=False, recover=False,
@@ -55,6 +84,9 @@ def _parse_xml(data: bytes) -> etree._Element:
     try:
         root = etree.parse(BytesIO(data.lstrip()), parser).getroot()
     except etree.XMLSyntaxError as exc:
+        if "amplification" in str(exc) or "entity loop" in str(exc).lower():
+            # Recovering would return whatever came before the bomb: refuse the whole document instead.
+            raise HostileXML(f"entity expansion refused: {exc}") from exc
         # Many real feeds carry a stray byte or an unescaped '&'; recover those, but only
         # when the result is still recognisably a feed or sitemap.
         recovering = etree.XMLParser(

@@ -20,7 +20,6 @@ the load writes them to the warehouse.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import re
@@ -35,7 +34,6 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.utils.gz import gunzip
 from twisted.python.failure import Failure
 
 import parsers
@@ -43,7 +41,20 @@ from newsflow.items import Article
 from newsflow.registry import Source, get_source
 from parsers.rights import TdmRule, page_rights, parse_tdmrep
 from pipelines.dates import parse_date
-from spiders.discovery import MAX_XML_BYTES, Entry, NotXML, parse_feed, parse_listing, parse_sitemap
+from spiders.addresses import GUARD_PATH, GUARD_PRIORITY, refuse_reason
+from spiders.discovery import (
+    MAX_XML_BYTES,
+    Entry,
+    HostileXML,
+    NotXML,
+    TooLarge,
+    gunzip,
+    parse_feed,
+    parse_listing,
+    parse_sitemap,
+)
+from spiders.failures import failure_reason
+from spiders.lifeline import die_with_parent
 from spiders.state import CrawlState, NoState, open_state
 
 MAX_SITEMAP_DEPTH = 3
@@ -105,18 +116,6 @@ def tag_log_lines(run_id: str, settings: Any) -> None:
                                                    formatter.datefmt))
 
 
-def is_private_host(host: str) -> bool:
-    """True for loopback, private, link-local and reserved IP literals and for ``localhost``."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return not address.is_global
-
-
 class NewsSpider(scrapy.Spider):
     name = "news"
 
@@ -159,6 +158,7 @@ class NewsSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        die_with_parent()  # a crawl whose task died must not write into its retry's output
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Settings are frozen only after the spider is built (Scrapy >= 2.11), so the
         # source's politeness becomes this crawl's settings here.
@@ -174,6 +174,8 @@ class NewsSpider(scrapy.Spider):
         settings.set("NEWSFLOW_MAX_CRAWL_DELAY", polite.max_crawl_delay, priority="spider")
         if polite.daily_request_budget:
             settings.set("NEWSFLOW_DAILY_REQUEST_BUDGET", polite.daily_request_budget, priority="spider")
+        # The address guard is part of the spider, not of a settings module an override could replace.
+        settings["DOWNLOADER_MIDDLEWARES"].set(GUARD_PATH, GUARD_PRIORITY, priority="spider")
         tag_log_lines(spider.run_id, settings)
         spider.open_state(settings.get("NEWSFLOW_STATE_DATABASE_URL"))
         crawler.signals.connect(spider.close_state, signal=signals.engine_stopped)
@@ -215,12 +217,7 @@ class NewsSpider(scrapy.Spider):
 
     def refuse_reason(self, url: str) -> str | None:
         """Why a URL may not be requested for this source, or None when it may."""
-        host = urlsplit(url).hostname or ""
-        if is_private_host(host) and not self.source.allow_private_addresses:
-            return "private_address"
-        if not self.source.is_allowed(url):
-            return "offsite"
-        return None
+        return refuse_reason(url, self.source.is_allowed, self.source.allow_private_addresses)
 
     def is_article_url(self, url: str, pattern: re.Pattern[str] | None = None) -> bool:
         patterns = [pattern] if pattern is not None else self.patterns
@@ -394,6 +391,10 @@ class NewsSpider(scrapy.Spider):
         self.remember_document(response, "feed")
         try:
             entries = parse_feed(response.body, response.url)
+        except (TooLarge, HostileXML) as exc:
+            self.count(f"discovery/failed/feed_{'too_large' if isinstance(exc, TooLarge) else 'hostile_xml'}")
+            self.logger.error("Feed %s skipped: %s", response.url, exc)
+            return
         except NotXML as exc:
             self.count("discovery/failed/feed_not_xml")
             self.logger.error("Feed %s is not a feed: %s", response.url, exc)
@@ -409,10 +410,16 @@ class NewsSpider(scrapy.Spider):
             return
         self.remember_document(response, "sitemap", listed_lastmod)
         body = response.body
-        if body[:2] == b"\x1f\x8b":  # a .xml.gz file served as-is
-            body = gunzip(body, max_size=MAX_XML_BYTES)
         try:
+            if body[:2] == b"\x1f\x8b":  # a .xml.gz file served as-is
+                # Capped like any download (DOWNLOAD_MAXSIZE): a few kilobytes of gzip can expand to gigabytes.
+                body = gunzip(body, min(MAX_XML_BYTES, self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+                                        or MAX_XML_BYTES))
             sitemap = parse_sitemap(body, response.url)
+        except (TooLarge, HostileXML) as exc:
+            self.count(f"discovery/failed/sitemap_{'too_large' if isinstance(exc, TooLarge) else 'hostile_xml'}")
+            self.logger.error("Sitemap %s skipped: %s", response.url, exc)
+            return
         except NotXML as exc:
             self.count("discovery/failed/sitemap_not_xml")
             self.logger.error("Sitemap %s is not a sitemap: %s", response.url, exc)
@@ -456,6 +463,7 @@ class NewsSpider(scrapy.Spider):
     def discovery_failed(self, failure: Failure) -> None:
         kind = failure.request.meta.get("newsflow_kind", "discovery")
         self.count(f"discovery/failed/{kind}_fetch")
+        self.count(f"discovery/failed/{kind}_{failure_reason(failure)}")
         self.logger.error("Could not fetch %s %s: %s", kind, failure.request.url, failure.getErrorMessage())
 
     # -- articles -------------------------------------------------------------------
@@ -494,7 +502,5 @@ class NewsSpider(scrapy.Spider):
         if not (isinstance(failure.value, IgnoreRequest) and "robots.txt" in str(failure.value)):
             self.complete = False  # a page robots.txt forbids stays forbidden; any other may work next time
         self.count("pages/failed")
-        response = getattr(failure.value, "response", None)
-        kind = f"http_{response.status}" if response is not None else type(failure.value).__name__
-        self.count(f"fetch_failed/{kind}")
+        self.count(f"fetch_failed/{failure_reason(failure)}")
         self.logger.warning("Could not fetch article %s: %s", failure.request.url, failure.getErrorMessage())

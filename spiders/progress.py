@@ -4,12 +4,21 @@ Scrapy's LogStats gives pages and items per minute; this line adds what a person
 task log asks: articles written against the cap, pages and their rate since the start,
 URLs still to fetch, drops, skips of the incremental state, back-off and the request budget.
 It is switched off by setting the interval to 0.
+
+At the end it records the crawl's own peak memory, ``newsflow/memory/peak_rss`` (bytes). Scrapy's
+``memusage/max`` cannot be read as that for a crawl in a child process: it is ``ru_maxrss``,
+which Linux carries over an ``execve`` from the parent's high-water mark at fork, so a crawl
+started by a 400 MB Airflow worker or test process reports at least 400 MB. ``VmHWM`` of
+``/proc/self/status`` is the peak of this process image alone.
 """
 
 from __future__ import annotations
 
 import logging
+import resource
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
@@ -44,6 +53,18 @@ def progress_line(stats: dict[str, Any], elapsed: float, cap: int | None) -> str
     return ", ".join(parts)
 
 
+def peak_rss_bytes() -> int:
+    """Peak resident memory of this process since it started (VmHWM on Linux, else ru_maxrss)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 class ProgressLog:
     def __init__(self, crawler: Crawler, interval: float) -> None:
         self.crawler = crawler
@@ -75,3 +96,5 @@ class ProgressLog:
     def spider_closed(self, spider: Spider) -> None:
         if self.task is not None and self.task.running:
             self.task.stop()
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newsflow/memory/peak_rss", peak_rss_bytes())

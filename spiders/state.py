@@ -73,12 +73,13 @@ class PostgresState:
     persistent = True
 
     def __init__(self, database_url: str) -> None:
+        from newsflow.schema import ensure_schema
         from warehouse.db import connect
-        from warehouse.migrate import apply_migrations
 
         self.conn = connect(database_url, connect_timeout=10)
-        # A first crawl may run before any load created the tables.
-        apply_migrations(self.conn)
+        # A first crawl may run before any load created the tables; a loader role without DDL
+        # rights needs none when they exist.
+        ensure_schema(self.conn)
 
     def seen(self, source_id: str, urls: list[str]) -> dict[str, datetime | None]:
         if not urls:

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import psycopg
 
 from warehouse.minhash import NearDuplicate
-from warehouse.originals import refresh_clusters
+from warehouse.originals import _KIND_RANK, refresh_clusters
 
 STORY_SPAN = timedelta(days=7)
 _EVIDENCE_ORDER = {"original_url": 0, "canonical_url": 1, "near_duplicate": 2}
@@ -75,9 +75,14 @@ def url_links(conn: psycopg.Connection) -> list[Link]:
 
 def cluster_run(
     conn: psycopg.Connection, run_id: str, new_articles: Iterable[int], links: list[Link],
-    near_duplicates: list[NearDuplicate],
+    near_duplicates: list[NearDuplicate], changed: Iterable[int] = (),
 ) -> None:
-    """Record the links, put new articles in clusters, merge linked clusters, refresh originals and roles."""
+    """Record the links, put new articles in clusters, merge linked clusters, refresh originals and roles.
+
+    ``changed``: articles already in the warehouse whose URLs or versions this load changed (a new
+    URL, a publisher's page say, can change a story's original). A new article without a link is a
+    story of its own, written whole in two statements; only linked articles go through union-find.
+    """
     links = links + [(n.article_id, n.linked_article_id, "near_duplicate", n.score) for n in near_duplicates]
     if links:
         conn.execute("DROP TABLE IF EXISTS pg_temp.found_links")
@@ -93,8 +98,11 @@ def cluster_run(
             " SELECT *, %s FROM found_links ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING",
             (run_id,),
         )
+    linked = {a for link in links for a in link[:2]}
     new = sorted(set(new_articles))
-    involved = sorted(set(new) | {a for link in links for a in link[:2]})
+    alone = [a for a in new if a not in linked]
+    _found_stories(conn, run_id, alone)
+    involved = sorted(linked)
     cluster_of, span = _current(conn, involved)
 
     # Union-find over nodes: an existing cluster ("c", id), or a new article not in one yet ("a", id).
@@ -108,7 +116,7 @@ def cluster_run(
             n = parent[n]
         return n
 
-    for article_id in new:
+    for article_id in involved:
         root(node(article_id))
     # URL evidence always joins; near-duplicates join the most similar first, within the span limit.
     for a, b, evidence, _score in sorted(links, key=lambda x: (_EVIDENCE_ORDER[x[2]], -(x[3] or 0), x[0], x[1])):
@@ -121,9 +129,44 @@ def cluster_run(
         keep, gone = sorted((ra, rb), key=lambda n: (n[0] != "c", n[1]))  # an existing cluster survives
         parent[gone], span[keep] = keep, (first, last)
     touched = _materialise(conn, run_id, parent, root)
-    # The run's articles too: a new URL (a publisher's page, say) can change a story's original.
-    touched.update(a for (a,) in conn.execute("SELECT article_id FROM run_articles WHERE run_id = %s", (run_id,)))
+    touched.update(set(changed) - set(alone))
     refresh_clusters(conn, run_id, sorted(touched))
+
+
+def _found_stories(conn: psycopg.Connection, run_id: str, articles: list[int]) -> None:
+    """A story of its own for each of ``articles`` (new, unlinked), with what ``refresh_clusters`` would choose.
+
+    Its original is the article's best URL by the rule of ``warehouse.originals`` (among one
+    article's URLs only the page kind, its own 기사원문 link, and the URLs' first sightings differ),
+    its span its own date, its role ``original`` without evidence.
+    """
+    if not articles:
+        return
+    conn.execute(
+        f"""
+        WITH urls AS (
+            SELECT a.article_id, a.original_url, coalesce(a.published_at, a.first_seen_at) AS day, u.url,
+                   u.extractor, u.first_seen_at, count(*) OVER (PARTITION BY a.article_id) AS urls
+            FROM unnest(%(articles)s::bigint[]) AS t(article_id)
+            JOIN articles a USING (article_id) JOIN article_urls u USING (article_id)
+        ), best AS (
+            -- The page kind only matters (and costs its lookup) when there are several URLs to rank.
+            SELECT DISTINCT ON (article_id) article_id, url, day
+            FROM urls u
+            ORDER BY article_id, CASE WHEN urls > 1 THEN {_KIND_RANK} ELSE 0 END,
+                     NOT (urls > 1 AND u.original_url IS NOT NULL AND url_key(u.original_url) = url_key(u.url)),
+                     u.first_seen_at, u.url
+        ), created AS (
+            INSERT INTO story_clusters (original_article_id, original_url, first_published_at, last_published_at,
+                                        created_run_id, updated_run_id)
+            SELECT article_id, url, day, day, %(run_id)s, %(run_id)s FROM best ORDER BY article_id
+            RETURNING cluster_id, original_article_id
+        )
+        INSERT INTO cluster_members (article_id, cluster_id, role, joined_run_id)
+        SELECT original_article_id, cluster_id, 'original', %(run_id)s FROM created ORDER BY 1
+        """,
+        {"articles": articles, "run_id": run_id},
+    )
 
 
 def _current(

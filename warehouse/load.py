@@ -24,12 +24,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from warehouse.clusters import cluster_run, url_links
-from warehouse.minhash import fingerprint_staged, store_and_match
+from warehouse.minhash import Sketchbook, backfill, pending_backfill, store_and_match
 from warehouse.revisions import merge_versions
-from warehouse.run_output import STAGING_COLUMNS, LoadError, RunManifest, dumps, parse_manifest, staging_row
+from warehouse.run_output import (
+    COPY_SIGNATURE,
+    COPY_TRAILER,
+    STAGING_COLUMNS,
+    LoadError,
+    RunManifest,
+    copy_tuple,
+    dumps,
+    parse_manifest,
+    staging_row,
+)
 
 __all__ = ["LoadError", "LoadResult", "load_run", "record_failed_run"]
 
@@ -39,6 +50,10 @@ _SOURCE_LOCK_NAMESPACE = 0x4E46
 # The merge lock (two-integer form, another namespace than the source locks): merges of all
 # sources take turns, so two loads never both decide that a story is new.
 _MERGE_LOCK = (0x4E47, 1)
+
+# Records validated, copied and sketched together: one round trip asks which of their texts are known.
+_STAGE_CHUNK = 2000
+_HASH = [name for name, _ in STAGING_COLUMNS].index("content_hash")
 
 
 @dataclass(frozen=True)
@@ -85,23 +100,29 @@ def load_run(
                 return LoadResult(*counts, already_loaded=True, revisions_new=revisions_new)
         _upsert_source(conn, run)
         _upsert_run(conn, run, stats, status="loaded", error=None)
-        in_output = _stage(conn, run, articles)
+        # Sketching the new texts (the costly part) happens while they stream, before the lock: loads
+        # of other sources do theirs meanwhile.
+        book = Sketchbook()
+        in_output = _stage(conn, run, articles, book)
         if run.expected_count is not None and in_output != run.expected_count:
             raise LoadError(
                 f"run {run.run_id!r}: the manifest counts {run.expected_count} articles but the output has "
                 f"{in_output}; the output is incomplete or not this run's"
             )
-        # Shingling and MinHash (the costly part) before the lock: loads of other sources do theirs meanwhile.
-        prints = fingerprint_staged(conn)
         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", _MERGE_LOCK)
         # The merge's statements run in milliseconds, but their estimates over fresh temporary tables
         # can cross jit_above_cost, and compiling them then takes a second or more.
         conn.execute("SET LOCAL jit = off")
+        # Sorts and hashes of a run's rows (a few MB) stay in memory rather than spill to disk.
+        conn.execute("SET LOCAL work_mem = '64MB'")
+        if pending_backfill(conn):
+            backfill(conn)
         merge = merge_versions(conn, run)
-        urls_new, urls_seen = _merge_urls(conn, run)
+        urls_new, urls_seen, url_changed = _merge_urls(conn, run)
         _link_run(conn, run)
-        near = store_and_match(conn, merge.new_revisions, prints)
-        cluster_run(conn, run.run_id, merge.new_articles, url_links(conn), near)
+        near = store_and_match(conn, merge.new_revisions, book)
+        changed = url_changed | {article_id for _, article_id, _ in merge.new_revisions}
+        cluster_run(conn, run.run_id, merge.new_articles, url_links(conn), near, changed)
         articles_new = conn.execute(
             "SELECT count(*) FROM articles WHERE first_run_id = %s", (run.run_id,)
         ).fetchone()[0]
@@ -208,7 +229,10 @@ def _upsert_run(
     conn.execute("DELETE FROM run_articles WHERE run_id = %s", (run.run_id,))
 
 
-def _stage(conn: psycopg.Connection, run: RunManifest, articles: Iterable[Mapping[str, Any]]) -> int:
+def _stage(
+    conn: psycopg.Connection, run: RunManifest, articles: Iterable[Mapping[str, Any]], book: Sketchbook
+) -> int:
+    """COPY the records into ``staging_articles`` in chunks, sketching each chunk's texts the warehouse lacks."""
     # Bodies compressed here with the method of articles.body move into it without being
     # compressed again, which halves the cost of the insert (lz4 where the server has it).
     (lz4,) = conn.execute(
@@ -221,14 +245,44 @@ def _stage(conn: psycopg.Connection, run: RunManifest, articles: Iterable[Mappin
     conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
     conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
     count = 0
-    with conn.cursor() as cur, cur.copy("COPY staging_articles FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types([kind for _, kind in STAGING_COLUMNS])
-        for count, record in enumerate(articles, start=1):
-            copy.write_row(staging_row(count, record, run))
+    rows: list[tuple[Any, ...]] = []
+    bodies: list[str] = []
+    for count, record in enumerate(articles, start=1):
+        rows.append(staging_row(count, record, run))
+        bodies.append(record["body"])
+        if len(rows) == _STAGE_CHUNK:
+            _stage_chunk(conn, rows, bodies, book)
+            rows, bodies = [], []
+    _stage_chunk(conn, rows, bodies, book)
+    # The merge's plans depend on its size and keys (the wide columns' statistics would cost more than they tell).
+    conn.execute("ANALYZE staging_articles (content_hash, url, ordinal)")
     return count
 
 
-def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int]:
+def _stage_chunk(conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: list[str], book: Sketchbook) -> None:
+    if not rows:
+        return
+    # The first body of each hash the warehouse does not hold yet is sketched; known texts never are
+    # (their signatures are stored), which keeps a re-crawl of known pages cheap.
+    fresh: dict[str, str] = {}
+    for row, body in zip(rows, bodies, strict=True):
+        content_hash = row[_HASH].decode()
+        if content_hash not in book:
+            fresh.setdefault(content_hash, body)
+    if fresh:
+        for (known,) in conn.execute(
+            "SELECT content_hash FROM article_revisions WHERE content_hash = ANY(%s)", (list(fresh),)
+        ):
+            del fresh[known]
+    statement = "COPY staging_articles FROM STDIN (FORMAT BINARY)"
+    # A queued writer sends the block from its own thread: the server stores it while this one sketches.
+    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
+        copy.write(b"".join([COPY_SIGNATURE, *map(copy_tuple, rows), COPY_TRAILER]))
+        book.add(list(fresh), list(fresh.values()))
+
+
+def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int, set[int]]:
+    """Upsert the run's sightings; (new sightings, distinct sightings, articles whose sightings changed)."""
     # An existing sighting is rewritten only when this run widens its first/last seen window.
     row = conn.execute(
         """
@@ -262,13 +316,14 @@ def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int]:
                 http_status = CASE WHEN excluded.last_seen_at > u.last_seen_at
                                    THEN coalesce(excluded.http_status, u.http_status) ELSE u.http_status END
             WHERE excluded.first_seen_at < u.first_seen_at OR excluded.last_seen_at > u.last_seen_at
-            RETURNING (xmax = 0) AS inserted
+            RETURNING article_id, (xmax = 0) AS inserted
         )
-        SELECT (SELECT count(*) FROM upserted WHERE inserted), (SELECT count(*) FROM pairs)
+        SELECT (SELECT count(*) FROM upserted WHERE inserted), (SELECT count(*) FROM pairs),
+               (SELECT coalesce(array_agg(DISTINCT article_id), '{}') FROM upserted)
         """,
         {"source_id": run.source_id, "run_id": run.run_id},
     ).fetchone()
-    return int(row[0]), int(row[1])
+    return int(row[0]), int(row[1]), set(row[2])
 
 
 def _link_run(conn: psycopg.Connection, run: RunManifest) -> None:

@@ -1,10 +1,12 @@
-"""Near-duplicate search in the warehouse: store new versions' MinHash signatures and LSH bands, verify matches.
+"""Near-duplicate search in the warehouse: store new versions' signatures and LSH keys, find and verify matches.
 
-Candidates come from an indexed join on ``article_lsh_bands`` (so they span every run, process
-and machine), are filtered by the signatures' estimated Jaccard, and are confirmed on the exact
+The loader sketches the run's new texts while it streams them (``Sketchbook``, before any lock),
+so concurrent loads do that costly part in parallel; ``store_and_match`` then, under the merge
+lock, stores the version 2 signatures (``article_minhash``) and LSH keys (``article_lsh_keys``)
+and finds candidates with one indexed probe per key, so they span every run, process and
+machine. Candidates are filtered by the signatures' estimated Jaccard and confirmed on the exact
 shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccard of at least
-``THRESHOLD``. Fingerprints are computed before the merge lock is taken (``fingerprint_staged``),
-so concurrent loads shingle in parallel and only the SQL takes turns.
+``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``.
 """
 
 from __future__ import annotations
@@ -15,20 +17,20 @@ import numpy as np
 import psycopg
 
 from pipelines.neardup import (
+    BANDS_V2,
     MINHASH_VERSION,
+    NUM_PERM,
     THRESHOLD,
-    Fingerprint,
-    estimate,
-    fingerprint,
-    from_bytes,
     jaccard,
-    shingle_hashes,
-    to_bytes,
+    normal_codes,
+    shingle_set,
+    sketches,
 )
+from warehouse.run_output import COPY_SIGNATURE, COPY_TRAILER
 
 # Candidates whose estimated Jaccard is below this are dropped before the exact check. With 128
-# permutations the estimate's standard deviation at J = 0.5 is 0.044: a true 0.5 pair estimates
-# below 0.3 with probability under 1e-5, while most chance band collisions estimate below 0.1.
+# bins the estimate's standard deviation at J = 0.5 is 0.044: a true 0.5 pair estimates below
+# 0.3 with probability under 1e-5, while most chance band collisions estimate below 0.1.
 PREFILTER = 0.3
 # Candidates checked per new version, those sharing the most bands first. A text that matches more
 # stored versions than this (a templated item repeated all day) is linked to the closest of them,
@@ -36,6 +38,16 @@ PREFILTER = 0.3
 MAX_CANDIDATES = 20
 # Versions kept (and read) per LSH bucket; see store_and_match.
 BUCKET_LIMIT = 20
+# Versions back-filled per round trip.
+_BACKFILL_BATCH = 2000
+
+# Binary COPY tuples built by numpy in one go: per row the field count, then each field's length and value.
+_PROBE_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8")])
+_KEY_ROW = np.dtype([("n", ">i2"), ("l1", ">i4"), ("key", ">i8"), ("l2", ">i4"), ("revision_id", ">i8")])
+_MINHASH_ROW = np.dtype([
+    ("n", ">i2"), ("l1", ">i4"), ("revision_id", ">i8"), ("l2", ">i4"), ("version", ">i2"),
+    ("l3", ">i4"), ("shingles", ">i4"), ("l4", ">i4"), ("signature", "<u4", (NUM_PERM,)),
+])
 
 
 @dataclass(frozen=True)
@@ -47,120 +59,215 @@ class NearDuplicate:
     score: float
 
 
-def fingerprint_staged(conn: psycopg.Connection) -> dict[str, Fingerprint]:
-    """Fingerprints of the staged texts the warehouse does not hold yet, by content hash."""
-    rows = conn.execute(
-        """
-        SELECT DISTINCT ON (content_hash) content_hash, body
-        FROM staging_articles s
-        WHERE NOT EXISTS (SELECT 1 FROM article_revisions r WHERE r.content_hash = s.content_hash)
-        ORDER BY content_hash
-        """
-    )
-    return {content_hash: fingerprint(body) for content_hash, body in rows}
+class Sketchbook:
+    """Version 2 sketches of the texts a load may add, by content hash; filled while the run streams."""
+
+    def __init__(self) -> None:
+        self._row: dict[str, int] = {}
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._joined: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __contains__(self, content_hash: str) -> bool:
+        return content_hash in self._row
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    def add(self, content_hashes: list[str], bodies: list[str]) -> None:
+        """Sketch ``bodies`` (distinct hashes not in the book yet)."""
+        if not bodies:
+            return
+        found = sketches(bodies)
+        for content_hash in content_hashes:
+            self._row[content_hash] = len(self._row)
+        self._parts.append((found.signatures, found.band_keys, found.shingles))
+        self._joined = None
+
+    def rows(self, content_hashes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Signatures, band keys and shingle counts of ``content_hashes`` (all in the book), in that order."""
+        if self._joined is None:
+            self._joined = tuple(np.concatenate(column) for column in zip(*self._parts, strict=True))
+        index = np.fromiter((self._row[h] for h in content_hashes), dtype=np.intp, count=len(content_hashes))
+        signatures, keys, shingles = self._joined
+        return signatures[index], keys[index], shingles[index]
 
 
 def store_and_match(
-    conn: psycopg.Connection, new_revisions: list[tuple[int, int, str]], prints: dict[str, Fingerprint]
+    conn: psycopg.Connection, new_revisions: list[tuple[int, int, str]], book: Sketchbook
 ) -> list[NearDuplicate]:
-    """Store the signatures of ``new_revisions`` and return their verified near-duplicates among all versions."""
-    revisions = [(rid, aid, prints[h]) for rid, aid, h in new_revisions if h in prints]
+    """Store the sketches of ``new_revisions`` and return their verified near-duplicates among all versions."""
+    revisions = [(rid, aid, h) for rid, aid, h in new_revisions if h in book]
     if not revisions:
         return []
-    conn.execute("DROP TABLE IF EXISTS pg_temp.new_bands")
-    conn.execute("CREATE TEMPORARY TABLE new_bands (band int2, key int8, revision_id int8) ON COMMIT DROP")
-    with conn.cursor() as cur:
-        with cur.copy("COPY article_minhash (revision_id, minhash_version, shingles, signature) FROM STDIN"
-                      " (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", "int2", "int4", "bytea"])
-            for rid, _, fp in revisions:
-                copy.write_row((rid, MINHASH_VERSION, int(fp.shingles.size), to_bytes(fp.signature)))
-        with cur.copy("COPY new_bands (band, key, revision_id) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int2", "int8", "int8"])
-            for rid, _, fp in revisions:
-                for band, key in enumerate(fp.band_keys.tolist()):
-                    copy.write_row((band, key, rid))
-    conn.execute("ANALYZE new_bands")  # a temporary table has no statistics until analysed
-    # One index probe per band serves both the lookup and the insert: the stored versions of the
-    # bucket (newest first, at most BUCKET_LIMIT) are the candidates, and a bucket that already holds
-    # BUCKET_LIMIT takes no more: it is a templated text's (a daily market table, a weather report)
-    # and says little. Versions new in this run meet in new_bands.
-    candidates = conn.execute(
-        """
-        WITH hits AS MATERIALIZED (
-            SELECT n.revision_id, n.band, b.revision_id AS other_id
-            FROM new_bands n
-            CROSS JOIN LATERAL (
-                SELECT x.revision_id FROM article_lsh_bands x
-                WHERE x.band = n.band AND x.key = n.key
-                ORDER BY x.revision_id DESC
-                LIMIT %(bucket)s
-            ) b
-        ), stored AS (
-            INSERT INTO article_lsh_bands (band, key, revision_id)
-            SELECT n.band, n.key, n.revision_id
-            FROM new_bands n
-            LEFT JOIN (SELECT revision_id, band, count(*) AS n FROM hits GROUP BY 1, 2) f USING (revision_id, band)
-            WHERE coalesce(f.n, 0) < %(bucket)s
-            ORDER BY 1, 2, 3
-        ), pairs AS (
-            SELECT revision_id, other_id FROM hits
-            UNION ALL
-            SELECT a.revision_id, b.revision_id FROM new_bands a JOIN new_bands b USING (band, key)
-            WHERE a.revision_id <> b.revision_id
-        )
-        SELECT revision_id, other_id, count(*) AS bands FROM pairs GROUP BY 1, 2
-        """,
-        {"bucket": BUCKET_LIMIT},
-    ).fetchall()
-    # Signatures and articles of the candidates by key: a few thousand index lookups, where a join
-    # would let the planner hash-join whole tables, a cost that grows with the warehouse.
-    others = sorted({other for _, other, _ in candidates})
-    known = {
-        rid: (aid, sig) for rid, aid, sig in conn.execute(
+    revision_ids = np.fromiter((rid for rid, _, _ in revisions), dtype=np.int64, count=len(revisions))
+    signatures, keys, shingles = book.rows([h for _, _, h in revisions])
+    _copy_minhash(conn, revision_ids, signatures, shingles)
+    searchable = shingles > 0  # an empty text is never anybody's candidate
+    key_rows = np.repeat(np.flatnonzero(searchable), BANDS_V2)
+    new_keys = keys[searchable].ravel()
+    candidates = _candidates(conn, new_keys, revision_ids[key_rows])
+    if not candidates:
+        return []
+    article_of = {rid: aid for rid, aid, _ in revisions}
+    row_of = {rid: i for i, (rid, _, _) in enumerate(revisions)}
+    stored = sorted({other for _, other in candidates if other not in row_of})
+    # Signatures and articles of the stored candidates by key: index lookups, never a join the planner
+    # could turn into a scan of whole tables.
+    known: dict[int, tuple[int, np.ndarray]] = {
+        rid: (aid, np.frombuffer(sig, dtype="<u4"))
+        for rid, aid, sig in conn.execute(
             "SELECT r.revision_id, r.article_id, m.signature FROM unnest(%s::bigint[]) AS c(revision_id)"
             " CROSS JOIN LATERAL (SELECT * FROM article_revisions r WHERE r.revision_id = c.revision_id) r"
-            " CROSS JOIN LATERAL (SELECT signature FROM article_minhash m WHERE m.revision_id = c.revision_id) m",
-            (others,),
+            " CROSS JOIN LATERAL (SELECT signature FROM article_minhash m WHERE m.revision_id = c.revision_id"
+            " AND m.minhash_version = %s) m",
+            (stored, MINHASH_VERSION),
         )
     }
-    article_of = {rid: aid for rid, aid, _ in revisions}
+    for rid, i in row_of.items():
+        known[rid] = (article_of[rid], signatures[i])
     ranked: dict[int, list[tuple[int, int]]] = {}
-    for rid, other, bands in candidates:
+    for (rid, other), bands in candidates.items():
         if other in known and known[other][0] != article_of[rid]:
             ranked.setdefault(rid, []).append((-bands, other))
-    candidates = [
-        (rid, other, known[other][0], known[other][1])
-        for rid, found in ranked.items() for _, other in sorted(found)[:MAX_CANDIDATES]
-    ]
-    return _verify(conn, {rid: (aid, fp) for rid, aid, fp in revisions}, candidates)
+    pairs: dict[tuple[int, int], tuple[int, int]] = {}
+    for rid, found in ranked.items():
+        others = [other for _, other in sorted(found)[:MAX_CANDIDATES]]
+        estimates = (np.stack([known[o][1] for o in others]) == signatures[row_of[rid]]).mean(axis=1)
+        for other, estimated in zip(others, estimates.tolist(), strict=True):
+            if estimated >= PREFILTER:
+                # A pair of two new versions comes twice, once from each side.
+                pairs[(min(rid, other), max(rid, other))] = (rid, other)
+    return _verify(conn, pairs, known)
+
+
+def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.ndarray) -> dict[tuple[int, int], int]:
+    """Store the new versions' LSH keys; (new version, other version) -> bands they share.
+
+    One index scan finds the stored versions of every key (``= ANY`` of the sorted keys: one
+    descent each, no per-key plan); each bucket offers its newest ``BUCKET_LIMIT`` versions, and a
+    bucket that already holds ``BUCKET_LIMIT`` takes no more: it is a templated text's (a daily
+    market table, a weather report) and says little. New versions sharing a key meet in numpy.
+    """
+    order = np.lexsort((revision_ids, keys))
+    keys, revision_ids = keys[order], revision_ids[order]
+    distinct = np.unique(keys)
+    conn.execute("DROP TABLE IF EXISTS pg_temp.probe_keys")
+    conn.execute("CREATE TEMPORARY TABLE probe_keys (key int8) ON COMMIT DROP")
+    probe = np.empty(distinct.size, dtype=_PROBE_ROW)
+    probe["n"], probe["l1"], probe["key"] = 1, 8, distinct
+    _copy_block(conn, "COPY probe_keys (key)", probe)
+    bucket: dict[int, list[int]] = {}
+    for key, rid in conn.execute(
+        "SELECT key, revision_id FROM article_lsh_keys WHERE key = ANY(ARRAY(SELECT key FROM probe_keys))"
+        " ORDER BY key, revision_id DESC"
+    ):
+        bucket.setdefault(key, []).append(rid)
+    shared: dict[tuple[int, int], int] = {}
+    full: set[int] = set()
+    for key, stored in bucket.items():
+        if len(stored) >= BUCKET_LIMIT:
+            full.add(key)
+        for rid in revision_ids[np.searchsorted(keys, key, "left"):np.searchsorted(keys, key, "right")].tolist():
+            for other in stored[:BUCKET_LIMIT]:
+                shared[(rid, other)] = shared.get((rid, other), 0) + 1
+    # Keys new versions share with each other (a copy loaded in the run of its original).
+    repeated = np.flatnonzero(keys[1:] == keys[:-1])
+    for start in np.unique(np.searchsorted(keys, keys[repeated], "left")).tolist():
+        group = revision_ids[start:np.searchsorted(keys, keys[start], "right")].tolist()
+        for rid in group:
+            # As with a stored bucket, the newest BUCKET_LIMIT others: a templated text's crowd says little.
+            for other in [o for o in reversed(group) if o != rid][:BUCKET_LIMIT]:
+                shared[(rid, other)] = shared.get((rid, other), 0) + 1
+    if full:
+        keep = ~np.isin(keys, np.fromiter(full, dtype=np.int64, count=len(full)))
+        keys, revision_ids = keys[keep], revision_ids[keep]
+    rows = np.empty(keys.size, dtype=_KEY_ROW)
+    rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
+    rows["key"], rows["revision_id"] = keys, revision_ids
+    _copy_block(conn, "COPY article_lsh_keys (key, revision_id)", rows)
+    return shared
 
 
 def _verify(
-    conn: psycopg.Connection, new: dict[int, tuple[int, Fingerprint]], candidates: list[tuple[int, int, int, bytes]]
+    conn: psycopg.Connection, pairs: dict[tuple[int, int], tuple[int, int]], known: dict[int, tuple[int, np.ndarray]]
 ) -> list[NearDuplicate]:
-    pairs: dict[tuple[int, int], tuple[int, int, int]] = {}
-    if candidates:
-        theirs = np.stack([from_bytes(sig) for *_, sig in candidates])
-        ours = np.stack([new[rid][1].signature for rid, *_ in candidates])
-        estimates = estimate(ours, theirs)
-        for (rid, other, other_article, _), estimated in zip(candidates, estimates.tolist(), strict=True):
-            if estimated >= PREFILTER:
-                # A pair of two new versions comes twice, once from each side.
-                pairs[(min(rid, other), max(rid, other))] = (rid, other, other_article)
-    stored = [other for rid, other, _ in pairs.values() if other not in new]
-    shingles = {rid: fp.shingles for rid, (_, fp) in new.items()}
-    if stored:
+    """Exact shingle Jaccard of each candidate pair; the pairs at or above ``THRESHOLD``, one per article pair."""
+    if not pairs:
+        return []
+    needed = sorted({rid for pair in pairs for rid in pair})
+    shingles = {
+        rid: shingle_set(normal_codes(body))
         for rid, body in conn.execute(
-            "SELECT r.revision_id, coalesce(r.body, a.body) FROM article_revisions r JOIN articles a USING (article_id)"
-            " WHERE r.revision_id = ANY(%s)",
-            (sorted(set(stored)),),
-        ):
-            shingles[rid] = shingle_hashes(body)
+            "SELECT r.revision_id, coalesce(r.body, a.body) FROM unnest(%s::bigint[]) AS c(revision_id)"
+            " JOIN article_revisions r USING (revision_id) JOIN articles a USING (article_id)",
+            (needed,),
+        )
+    }
     best: dict[tuple[int, int], float] = {}
-    for rid, other, other_article in pairs.values():
+    for rid, other in pairs.values():
         score = jaccard(shingles[rid], shingles[other])
         if score >= THRESHOLD:
-            key = (min(new[rid][0], other_article), max(new[rid][0], other_article))
+            a, b = known[rid][0], known[other][0]
+            key = (min(a, b), max(a, b))
             best[key] = max(best.get(key, 0.0), score)
     return [NearDuplicate(a, b, round(score, 4)) for (a, b), score in sorted(best.items())]
+
+
+def backfill(conn: psycopg.Connection) -> int:
+    """Give every version listed in ``minhash_backfill`` its version 2 sketch; the number done.
+
+    Versions stored before migration 0006 had only version 1 fingerprints (or none). Their keys
+    are stored without matching them against each other (that was done when they were loaded), so
+    new versions find them as before. Runs in the caller's transaction, under the merge lock.
+    """
+    done = 0
+    while True:
+        rows = conn.execute(
+            "SELECT b.revision_id, coalesce(r.body, a.body) FROM minhash_backfill b"
+            " JOIN article_revisions r USING (revision_id) JOIN articles a USING (article_id)"
+            " ORDER BY b.revision_id LIMIT %s",
+            (_BACKFILL_BATCH,),
+        ).fetchall()
+        if not rows:
+            return done
+        ids = np.array([rid for rid, _ in rows], dtype=np.int64)
+        found = sketches([body for _, body in rows])
+        conn.execute("DELETE FROM article_minhash WHERE revision_id = ANY(%s) AND minhash_version = %s",
+                     (ids.tolist(), MINHASH_VERSION))
+        _copy_minhash(conn, ids, found.signatures, found.shingles)
+        searchable = found.shingles > 0
+        conn.execute("DROP TABLE IF EXISTS pg_temp.backfill_keys")
+        conn.execute("CREATE TEMPORARY TABLE backfill_keys (key int8, revision_id int8) ON COMMIT DROP")
+        _copy_keys(conn, "backfill_keys", found.band_keys[searchable], ids[searchable])
+        conn.execute("INSERT INTO article_lsh_keys SELECT * FROM backfill_keys ORDER BY 1, 2 ON CONFLICT DO NOTHING")
+        conn.execute("DELETE FROM minhash_backfill WHERE revision_id = ANY(%s)", (ids.tolist(),))
+        done += len(rows)
+
+
+def pending_backfill(conn: psycopg.Connection) -> bool:
+    """True when some stored version still lacks its version 2 sketch (one index probe)."""
+    return conn.execute("SELECT EXISTS (SELECT FROM minhash_backfill)").fetchone()[0]
+
+
+def _copy_minhash(conn: psycopg.Connection, revision_ids: np.ndarray, signatures: np.ndarray,
+                  shingles: np.ndarray) -> None:
+    rows = np.empty(revision_ids.size, dtype=_MINHASH_ROW)
+    rows["n"], rows["l1"], rows["l2"], rows["l3"], rows["l4"] = 4, 8, 2, 4, 4 * NUM_PERM
+    rows["revision_id"], rows["version"], rows["shingles"], rows["signature"] = (
+        revision_ids, MINHASH_VERSION, shingles, signatures)
+    _copy_block(conn, "COPY article_minhash (revision_id, minhash_version, shingles, signature)", rows)
+
+
+def _copy_keys(conn: psycopg.Connection, table: str, keys: np.ndarray, revision_ids: np.ndarray) -> None:
+    """COPY one (key, revision_id) row per band key: ``keys`` is (n, BANDS_V2), ``revision_ids`` (n,)."""
+    rows = np.empty(keys.size, dtype=_KEY_ROW)
+    rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
+    rows["key"] = keys.ravel()
+    rows["revision_id"] = np.repeat(revision_ids, BANDS_V2)
+    _copy_block(conn, f"COPY {table} (key, revision_id)", rows)
+
+
+def _copy_block(conn: psycopg.Connection, statement: str, rows: np.ndarray) -> None:
+    # Tuples encoded by numpy and sent as one block: a row at a time through Python costs microseconds each.
+    with conn.cursor() as cur, cur.copy(f"{statement} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(COPY_SIGNATURE + rows.tobytes() + COPY_TRAILER)

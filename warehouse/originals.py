@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import psycopg
 
+# How a URL ranks as an original by the kind of page (``story_copies`` names them).
 _KIND_RANK = "CASE page_kind(u.url, u.extractor) WHEN 'publisher' THEN 0 WHEN 'portal' THEN 1 ELSE 2 END"
 
 

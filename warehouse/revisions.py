@@ -45,36 +45,67 @@ class VersionMerge:
 def merge_versions(conn: psycopg.Connection, run: RunManifest) -> VersionMerge:
     """Write this run's new articles and revisions (see the module docstring)."""
     _stage_versions(conn)
-    unknown = conn.execute(
-        "SELECT content_hash, url, urls, first_seen_at FROM run_versions WHERE article_id IS NULL ORDER BY content_hash"
+    conn.execute("DROP TABLE IF EXISTS pg_temp.version_plan")
+    conn.execute(
+        "CREATE TEMPORARY TABLE version_plan (content_hash text PRIMARY KEY, article_id bigint,"
+        " grp integer NOT NULL, is_current boolean NOT NULL, existing boolean NOT NULL) ON COMMIT DROP"
+    )
+    # The usual unknown version has URLs no stored article and no other version of the run has:
+    # a new article of its own, planned here in SQL. Only the others go through _plan.
+    (planned,) = conn.execute(
+        """
+        WITH shared AS (
+            SELECT u.url FROM run_versions v CROSS JOIN LATERAL unnest(v.urls) AS u(url)
+            WHERE v.article_id IS NULL GROUP BY 1 HAVING count(*) > 1
+        ), entangled AS (
+            SELECT v.content_hash FROM run_versions v CROSS JOIN LATERAL unnest(v.urls) AS u(url)
+            WHERE v.article_id IS NULL
+              AND (u.url IN (SELECT url FROM shared) OR EXISTS (SELECT FROM article_urls a WHERE a.url = u.url))
+        ), planned AS (
+            INSERT INTO version_plan (content_hash, article_id, grp, is_current, existing)
+            SELECT content_hash, NULL, -row_number() OVER (ORDER BY content_hash), true, false
+            FROM run_versions v
+            WHERE v.article_id IS NULL AND v.content_hash NOT IN (SELECT content_hash FROM entangled)
+            RETURNING 1
+        )
+        SELECT count(*) FROM planned
+        """
+    ).fetchone()
+    entangled = conn.execute(
+        "SELECT content_hash, url, urls, first_seen_at FROM run_versions v"
+        " WHERE article_id IS NULL AND NOT EXISTS (SELECT FROM version_plan p WHERE p.content_hash = v.content_hash)"
+        " ORDER BY content_hash"
     ).fetchall()
     merge = VersionMerge()
-    if unknown:
-        _plan(conn, unknown)
+    if planned or entangled:
+        existing = _plan(conn, entangled) if entangled else False
+        conn.execute("ANALYZE version_plan")
         merge.new_articles = _insert_articles(conn, run)
-        merge.revisions_new = _supersede(conn)
+        merge.revisions_new = _supersede(conn) if existing else 0
         merge.new_revisions = _insert_revisions(conn, run)
     # Known versions seen again: widen their seen window (first_seen_at never moves: it orders versions).
     conn.execute(
         """
         UPDATE article_revisions r SET last_seen_at = v.last_seen_at
         FROM run_versions v
-        WHERE v.content_hash = r.content_hash AND v.last_seen_at > r.last_seen_at
+        WHERE v.article_id IS NOT NULL AND v.content_hash = r.content_hash AND v.last_seen_at > r.last_seen_at
         """
     )
     return merge
 
 
 def _stage_versions(conn: psycopg.Connection) -> None:
-    # One row per distinct text of the run: its earliest copy's fields, its seen window, every URL
-    # it was seen at, and its article when the warehouse knows the hash.
+    # One row per distinct text of the run: its earliest copy (the staging row the version's fields
+    # are read from), its seen window, every URL it was seen at, and its article when the warehouse
+    # knows the hash. Only keys and URLs: the wide columns stay in staging_articles.
     conn.execute("DROP TABLE IF EXISTS pg_temp.run_versions")
     conn.execute(
         """
         CREATE TEMPORARY TABLE run_versions ON COMMIT DROP AS
-        SELECT f.*, w.first_seen_at, w.last_seen_at, w.urls, r.article_id
+        SELECT f.content_hash, f.ordinal, f.url, w.first_seen_at, w.last_seen_at, w.urls, r.article_id
         FROM (
-            SELECT DISTINCT ON (content_hash) * FROM staging_articles ORDER BY content_hash, fetched_at, ordinal
+            SELECT DISTINCT ON (content_hash) content_hash, ordinal, url FROM staging_articles
+            ORDER BY content_hash, fetched_at, ordinal
         ) f
         JOIN (
             SELECT s.content_hash, min(s.fetched_at) AS first_seen_at, max(s.fetched_at) AS last_seen_at,
@@ -85,10 +116,14 @@ def _stage_versions(conn: psycopg.Connection) -> None:
         LEFT JOIN article_revisions r USING (content_hash)
         """
     )
+    conn.execute("ANALYZE run_versions")
 
 
-def _plan(conn: psycopg.Connection, unknown: list[tuple[str, str, list[str], datetime]]) -> None:
-    """Decide each unknown version's article (existing, or a new one per group) and which becomes current."""
+def _plan(conn: psycopg.Connection, unknown: list[tuple[str, str, list[str], datetime]]) -> bool:
+    """Decide each unknown version's article (existing, or a new one per group) and which becomes current.
+
+    True when some version is a new revision of an article the warehouse holds.
+    """
     urls = sorted({u for _, _, version_urls, _ in unknown for u in version_urls})
     # The article last seen at each URL (several only where pre-revision loads left them).
     at_url: dict[str, tuple[datetime, int]] = {}
@@ -137,42 +172,40 @@ def _plan(conn: psycopg.Connection, unknown: list[tuple[str, str, list[str], dat
         newer = article_id is None or (unknown[newest][3], unknown[newest][0]) > current[article_id]
         for i in members:
             plan.append((unknown[i][0], article_id, key, newer and i == newest))
-    conn.execute("DROP TABLE IF EXISTS pg_temp.version_plan")
-    conn.execute(
-        "CREATE TEMPORARY TABLE version_plan (content_hash text PRIMARY KEY, article_id bigint,"
-        " grp integer NOT NULL, is_current boolean NOT NULL, existing boolean NOT NULL) ON COMMIT DROP"
-    )
     with conn.cursor().copy("COPY version_plan FROM STDIN") as copy:
         for content_hash, article_id, grp, is_current in plan:
             copy.write_row((content_hash, article_id, grp, is_current, article_id is not None))
+    return any(article_id is not None for _, article_id, _, _ in plan)
 
 
 def _insert_articles(conn: psycopg.Connection, run: RunManifest) -> list[int]:
     columns = ", ".join(ARTICLE_COLUMNS)
     # Inserted in content_hash order, as before revisions existed; the story's first sighting
-    # is the group's earliest fetch.
+    # is the group's earliest fetch. The other new versions of a group take its article id
+    # from the insert's own result (a join on articles would scan it whole at scale).
     rows = conn.execute(
         f"""
-        INSERT INTO articles ({columns}, publisher, source_id, first_seen_at, first_run_id)
-        SELECT {", ".join("v." + c for c in ARTICLE_COLUMNS)}, coalesce(v.publisher, %(publisher)s),
-               %(source_id)s, g.first_seen_at, %(run_id)s
-        FROM version_plan p
-        JOIN run_versions v USING (content_hash)
-        JOIN (SELECT grp, min(first_seen_at) AS first_seen_at
-              FROM version_plan JOIN run_versions USING (content_hash) GROUP BY grp) g USING (grp)
-        WHERE NOT p.existing AND p.is_current
-        ORDER BY v.content_hash
-        RETURNING article_id
+        WITH inserted AS (
+            INSERT INTO articles ({columns}, publisher, source_id, first_seen_at, first_run_id)
+            SELECT {", ".join("s." + c for c in ARTICLE_COLUMNS)}, coalesce(s.publisher, %(publisher)s),
+                   %(source_id)s, g.first_seen_at, %(run_id)s
+            FROM version_plan p
+            JOIN run_versions v USING (content_hash)
+            JOIN staging_articles s ON s.ordinal = v.ordinal
+            JOIN (SELECT grp, min(first_seen_at) AS first_seen_at
+                  FROM version_plan JOIN run_versions USING (content_hash) GROUP BY grp) g USING (grp)
+            WHERE NOT p.existing AND p.is_current
+            ORDER BY v.content_hash
+            RETURNING article_id, content_hash
+        ), grouped AS (
+            UPDATE version_plan p SET article_id = i.article_id
+            FROM version_plan c JOIN inserted i USING (content_hash)
+            WHERE c.grp = p.grp AND NOT p.existing
+        )
+        SELECT article_id FROM inserted
         """,
         {"publisher": run.source.get("publisher"), "source_id": run.source_id, "run_id": run.run_id},
     ).fetchall()
-    conn.execute(
-        """
-        UPDATE version_plan p SET article_id = a.article_id
-        FROM version_plan c JOIN articles a USING (content_hash)
-        WHERE c.is_current AND NOT c.existing AND c.grp = p.grp AND NOT p.existing
-        """
-    )
     return [r[0] for r in rows]
 
 
@@ -191,7 +224,7 @@ def _supersede(conn: psycopg.Connection) -> int:
     conn.execute(
         f"""
         UPDATE articles a SET {assignments}, publisher = coalesce(v.publisher, a.publisher)
-        FROM version_plan p JOIN run_versions v USING (content_hash)
+        FROM version_plan p JOIN run_versions r USING (content_hash) JOIN staging_articles v ON v.ordinal = r.ordinal
         WHERE p.existing AND p.is_current AND a.article_id = p.article_id
         """
     )
@@ -204,10 +237,10 @@ def _insert_revisions(conn: psycopg.Connection, run: RunManifest) -> list[tuple[
         INSERT INTO article_revisions (article_id, content_hash, hash_version, title, summary, body, authors,
                                        published_at, modified_at, modified_at_raw, url, first_seen_at,
                                        last_seen_at, first_run_id)
-        SELECT p.article_id, v.content_hash, v.hash_version, v.title, v.summary,
-               CASE WHEN p.is_current THEN NULL ELSE v.body END, v.authors, v.published_at, v.modified_at,
-               v.modified_at_raw, v.url, v.first_seen_at, v.last_seen_at, %(run_id)s
-        FROM version_plan p JOIN run_versions v USING (content_hash)
+        SELECT p.article_id, v.content_hash, s.hash_version, s.title, s.summary,
+               CASE WHEN p.is_current THEN NULL ELSE s.body END, s.authors, s.published_at, s.modified_at,
+               s.modified_at_raw, v.url, v.first_seen_at, v.last_seen_at, %(run_id)s
+        FROM version_plan p JOIN run_versions v USING (content_hash) JOIN staging_articles s ON s.ordinal = v.ordinal
         ORDER BY v.content_hash
         RETURNING revision_id, article_id, content_hash
         """,

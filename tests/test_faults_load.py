@@ -1,0 +1,186 @@
+"""PostgreSQL failing under a load: a backend terminated mid-transaction, a server restarted, no server at all.
+
+The load task (``newsflow.tasks.load_output``) must fail with a clear error and leave no row
+behind (one transaction), and its retry must load everything exactly once. The shared server
+is never stopped: its loading backend is terminated from another connection, and the restart
+test runs its own embedded server (``pgserver``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from newsflow.runoutput import RunOutputError
+from newsflow.tasks import load_output, record_failure
+from warehouse.db import connect
+from warehouse.migrate import apply_migrations
+
+TABLES = ("sources", "crawl_runs", "articles", "article_revisions", "article_urls", "run_articles",
+          "article_minhash", "story_clusters", "cluster_members", "seen_urls")
+ARTICLES = 400
+
+
+def write_output(folder: Path, run_id: str, records: list[dict[str, Any]],
+                 make_manifest: Callable[..., dict[str, Any]]) -> str:
+    """A finished run output folder as the crawl writes it (articles, stats, manifest)."""
+    folder.mkdir(parents=True)
+    lines = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in records)
+    (folder / "articles.jsonl").write_text(lines, encoding="utf-8")
+    (folder / "stats.json").write_text(json.dumps({"newsflow/articles": len(records)}))
+    manifest = make_manifest(run_id, records, output_uri=str(folder))
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    return str(folder)
+
+
+def counts(url: str) -> dict[str, int]:
+    with connect(url) as conn:
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = target()
+        except BaseException as exc:  # the test inspects what the task raised
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def wait_for_blocked_loader(admin: psycopg.Connection, database: str, timeout: float = 120) -> int:
+    """The pid of the newsflow backend of ``database`` that waits for a lock (mid-load)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND application_name = 'newsflow'"
+            " AND wait_event_type = 'Lock' AND xact_start IS NOT NULL", (database,)).fetchone()
+        if row:
+            return int(row[0])
+        time.sleep(0.05)
+    raise AssertionError("the load never reached the locked table")
+
+
+@pytest.fixture
+def run_output(tmp_path: Path, make_article: Callable[..., dict[str, Any]],
+               make_manifest: Callable[..., dict[str, Any]]) -> str:
+    records = [make_article(n) for n in range(ARTICLES)]
+    return write_output(tmp_path / "runs" / "mk" / "mk-fault-1", "mk-fault-1", records, make_manifest)
+
+
+def test_a_load_whose_backend_is_terminated_leaves_nothing_and_its_retry_loads_once(
+    migrated_url: str, run_output: str
+) -> None:
+    database = migrated_url.rsplit("/", 1)[1].split("?")[0]
+    with connect(migrated_url) as locker, connect(migrated_url) as admin:
+        # Hold a table the load writes late (after articles, URLs and MinHash rows), so that it stops there,
+        # mid-transaction, until its backend is terminated.
+        locker.execute("BEGIN")
+        locker.execute("LOCK TABLE story_clusters IN ACCESS EXCLUSIVE MODE")
+        thread, outcome = in_thread(lambda: load_output(run_output, migrated_url))
+        pid = wait_for_blocked_loader(admin, database)
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
+        thread.join(60)
+        locker.execute("ROLLBACK")
+    error = outcome.get("error")
+    assert isinstance(error, psycopg.OperationalError), outcome
+    assert "terminat" in str(error)
+    assert counts(migrated_url) == dict.fromkeys(TABLES, 0)
+    retry = load_output(run_output, migrated_url)
+    assert retry["articles_new"] == ARTICLES and not retry["already_loaded"]
+    after = counts(migrated_url)
+    assert after["articles"] == after["article_urls"] == after["run_articles"] == ARTICLES
+    assert after["crawl_runs"] == 1 and after["cluster_members"] == ARTICLES
+    assert load_output(run_output, migrated_url)["already_loaded"]
+    assert counts(migrated_url) == after
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_load_where_no_server_listens_fails_with_a_clear_error(run_output: str) -> None:
+    url = f"postgresql://loader:s3cret-pw@127.0.0.1:{free_port()}/newsflow"
+    with pytest.raises(psycopg.OperationalError) as raised:
+        load_output(run_output, url)
+    message = str(raised.value)
+    assert "cannot connect to postgresql://loader:***@127.0.0.1" in message and "s3cret-pw" not in message
+    with pytest.raises(psycopg.OperationalError):
+        record_failure({"id": "mk"}, "mk-fault-1", run_output, url, "crawl failed")
+
+
+def test_an_unfinished_output_is_refused_before_the_database_is_touched(migrated_url: str, run_output: str) -> None:
+    Path(run_output, "manifest.json").unlink()
+    with pytest.raises(RunOutputError, match="did not finish"):
+        load_output(run_output, migrated_url)
+    assert counts(migrated_url) == dict.fromkeys(TABLES, 0)
+
+
+@pytest.fixture
+def embedded_server() -> Iterator[tuple[Any, Path]]:
+    pgserver = pytest.importorskip("pgserver")
+    # Not under tmp_path: pytest makes its folders 0700, which locks out the system user pgserver runs as (root).
+    data_dir = Path(tempfile.mkdtemp(prefix="newsflow-pg-fault-")) / "pg"
+    server = pgserver.get_server(data_dir, cleanup_mode=None)
+    try:
+        yield server, data_dir
+    finally:
+        server.cleanup_mode = "delete"
+        server.cleanup()
+        shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def _pg_ctl(server: Any, data_dir: Path, *args: str) -> None:
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(list(args), pgdata=data_dir, user=server.system_user, timeout=60)
+
+
+def test_a_server_restarted_mid_load_fails_the_load_cleanly_and_the_retry_loads_once(
+    embedded_server: tuple[Any, Path], run_output: str
+) -> None:
+    server, data_dir = embedded_server
+    admin_url = server.get_uri(database="postgres")
+    url = server.get_uri(database="newsflow")
+    with connect(admin_url) as admin:
+        admin.execute("CREATE DATABASE newsflow")
+    apply_migrations(url)
+    socket_dir = conninfo_to_dict(url)["host"]
+    locker = connect(url)
+    locker.execute("BEGIN")
+    locker.execute("LOCK TABLE story_clusters IN ACCESS EXCLUSIVE MODE")
+    thread, outcome = in_thread(lambda: load_output(run_output, url))
+    with connect(admin_url) as admin:
+        wait_for_blocked_loader(admin, "newsflow")
+    # An immediate stop is a crash: no backend finishes anything, recovery replays the WAL on start.
+    _pg_ctl(server, data_dir, "-w", "-m", "immediate", "stop")
+    thread.join(60)
+    with contextlib.suppress(psycopg.Error):
+        locker.close()
+    error = outcome.get("error")
+    assert isinstance(error, psycopg.OperationalError), outcome
+    _pg_ctl(server, data_dir, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start")
+    assert counts(url) == dict.fromkeys(TABLES, 0)
+    retry = load_output(run_output, url)
+    assert retry["articles_new"] == ARTICLES
+    after = counts(url)
+    assert after["articles"] == after["article_urls"] == ARTICLES and after["crawl_runs"] == 1
+    assert load_output(run_output, url)["already_loaded"] and counts(url) == after
