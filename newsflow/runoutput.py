@@ -55,6 +55,34 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True)
 
 
+def _write_state(state: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Write ``state`` as JSON to ``path``, its ``pages`` (any iterable) one at a time; sha256 and counts.
+
+    A crawl of 50,000 pages would otherwise hold every page's record twice more at its end (as
+    dicts and as one JSON string): the peak of the crawl's memory.
+    """
+    digest = hashlib.sha256()
+    pages = 0
+    with path.open("wb") as out:
+        def write(text: str) -> None:
+            data = text.encode("utf-8")
+            digest.update(data)
+            out.write(data)
+
+        write("{")
+        for position, key in enumerate(sorted(state)):
+            write(f"{', ' if position else ''}{dumps(key)}: ")
+            if key != "pages":
+                write(dumps(state[key]))
+                continue
+            write("[")
+            for pages, page in enumerate(state[key], start=1):
+                write(f"{', ' if pages > 1 else ''}{dumps(page)}")
+            write("]")
+        write("}")
+    return {"sha256": digest.hexdigest(), "pages": pages, "documents": len(state.get("documents", []))}
+
+
 class RunOutputWriter:
     """Writes one run's output: articles as they come, then stats and the manifest.
 
@@ -116,16 +144,14 @@ class RunOutputWriter:
                 "articles": {"file": ARTICLES, "count": self.count, "sha256": digest.hexdigest()},
                 "stats_file": STATS,
             }
-            state_bytes = dumps(state).encode("utf-8") if state is not None else None
-            if state_bytes is not None:
-                manifest["state"] = {"file": STATE, "sha256": hashlib.sha256(state_bytes).hexdigest(),
-                                     "pages": len(state.get("pages", [])),
-                                     "documents": len(state.get("documents", []))}
+            state_file = self._spool_dir / STATE
+            if state is not None:
+                manifest["state"] = {"file": STATE, **_write_state(state, state_file)}
             try:
                 self.fs.put_file(str(final), f"{self.path}/{ARTICLES}")
                 self.fs.pipe_file(f"{self.path}/{STATS}", dumps(stats).encode("utf-8"))
-                if state_bytes is not None:
-                    self.fs.pipe_file(f"{self.path}/{STATE}", state_bytes)
+                if state is not None:
+                    self.fs.put_file(str(state_file), f"{self.path}/{STATE}")
                 self._write_manifest(manifest)
             except OSError as exc:
                 raise RunOutputError(f"could not write run output to {self.uri}: {exc}") from exc

@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,7 +33,7 @@ from urllib.parse import urldefrag, urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -55,9 +56,15 @@ from spiders.discovery import (
 )
 from spiders.failures import failure_reason
 from spiders.lifeline import die_with_parent
+from spiders.pagelog import PageLog
 from spiders.state import CrawlState, NoState, open_state
 
 MAX_SITEMAP_DEPTH = 3
+DISCOVERY_PRIORITY = -10
+SITEMAPS_IN_FLIGHT = 2
+"""Child sitemaps of an index fetched at once. With discovery below articles in priority, the
+scheduler then holds at most this many sitemaps' articles, whatever the index lists: a 50,000
+page site crawls in the memory of a 10,000 page one (benchmarks/memory.py)."""
 
 
 def _flag(value: Any) -> bool:
@@ -136,7 +143,9 @@ class NewsSpider(scrapy.Spider):
         self.expect_articles = True
         self.allowed_domains = list(self.source.allowed_domains)
         self.patterns = [re.compile(p) for p in self.source.article_url_patterns]
-        self.scheduled: set[str] = set()
+        self.scheduled: set[int] = set()
+        """``hash()`` of each article URL requested: a 64-bit hash is a third of a URL's memory, and a
+        collision (about 1 in 10^10 at 500,000 URLs) would skip one article of one run."""
         self.since = parse_bound(since, self.source.timezone, end=False)
         self.until = parse_bound(until, self.source.timezone, end=True)
         self.shard = parse_shard(shard)
@@ -144,8 +153,11 @@ class NewsSpider(scrapy.Spider):
         # Only a scheduled run reads the seen-URL state; URLs given by hand and backfills override it.
         self.incremental = (_flag(incremental) and self.source.incremental.enabled and self.mode == "scheduled")
         self.state: CrawlState = NoState()
-        self.pages: list[dict[str, Any]] = []
+        self.pages = PageLog()
         self.documents: dict[str, dict[str, Any]] = {}
+        self.site_parsers = True
+        self.held_sitemaps: deque[scrapy.Request] = deque()
+        self.sitemaps_in_flight = 0
         self.complete = True
         """False once an article URL went unfetched (cap, failure, budget): validators are then not kept."""
         self.tdm_rules: dict[str, list[TdmRule]] = {}
@@ -172,6 +184,8 @@ class NewsSpider(scrapy.Spider):
             settings.set("USER_AGENT", polite.user_agent, priority="spider")
         settings.set("CLOSESPIDER_ITEMCOUNT", spider.max_articles, priority="spider")
         settings.set("NEWSFLOW_MAX_CRAWL_DELAY", polite.max_crawl_delay, priority="spider")
+        # False measures the generic extractor alone in a real crawl (benchmarks/throughput.py).
+        spider.site_parsers = settings.getbool("NEWSFLOW_SITE_PARSERS", True)
         if polite.daily_request_budget:
             settings.set("NEWSFLOW_DAILY_REQUEST_BUDGET", polite.daily_request_budget, priority="spider")
         # The address guard is part of the spider, not of a settings module an override could replace.
@@ -179,6 +193,7 @@ class NewsSpider(scrapy.Spider):
         tag_log_lines(spider.run_id, settings)
         spider.open_state(settings.get("NEWSFLOW_STATE_DATABASE_URL"))
         crawler.signals.connect(spider.close_state, signal=signals.engine_stopped)
+        crawler.signals.connect(spider.release_on_idle, signal=signals.spider_idle)
         return spider
 
     def open_state(self, database_url: str | None) -> None:
@@ -200,6 +215,7 @@ class NewsSpider(scrapy.Spider):
     def close_state(self) -> None:
         # engine_stopped comes after every spider_closed handler (the budget gives back its rest there).
         self.state.close()
+        self.pages.close()
 
     def state_record(self) -> dict[str, Any]:
         """What the load writes to the warehouse's crawl state: pages fetched, and validators when safe."""
@@ -207,7 +223,8 @@ class NewsSpider(scrapy.Spider):
         # time must not hide an article this run left unfetched (over the cap, failed, out of budget).
         keep = self.mode == "scheduled" and self.complete
         return {"mode": self.mode, "incremental": self.incremental, "complete": self.complete,
-                "pages": self.pages, "documents": list(self.documents.values()) if keep else []}
+                "pages": iter(self.pages),
+                "documents": list(self.documents.values()) if keep else []}
 
     # -- helpers --------------------------------------------------------------------
 
@@ -225,7 +242,7 @@ class NewsSpider(scrapy.Spider):
 
     def article_request(self, entry: Entry) -> scrapy.Request | None:
         url = urldefrag(entry.url)[0]
-        if url in self.scheduled:
+        if hash(url) in self.scheduled:
             self.count("discovered/duplicate_urls")
             return None
         if reason := self.refuse_reason(url):
@@ -236,7 +253,7 @@ class NewsSpider(scrapy.Spider):
             self.count("discovered/over_limit")
             self.complete = False
             return None
-        self.scheduled.add(url)
+        self.scheduled.add(hash(url))
         self.count("discovered/article_urls")
         self.count(f"discovered/via_{entry.via}")
         discovery = {"via": entry.via, "title": entry.title, "published": entry.published}
@@ -257,8 +274,10 @@ class NewsSpider(scrapy.Spider):
                 headers["If-None-Match"] = stored["etag"]
             if stored.get("last_modified"):
                 headers["If-Modified-Since"] = stored["last_modified"]
+        # Below articles: the scheduler fetches what one sitemap listed before reading the next, so
+        # its queue holds a few sitemaps' articles, not the whole site's (memory flat in site size).
         return scrapy.Request(url, callback=callback, errback=self.discovery_failed, headers=headers,
-                              cb_kwargs=cb_kwargs, dont_filter=True,
+                              cb_kwargs=cb_kwargs, dont_filter=True, priority=DISCOVERY_PRIORITY,
                               meta={"newsflow_kind": kind, "handle_httpstatus_list": [304]})
 
     def entry_date(self, entry: Entry) -> datetime | None:
@@ -406,6 +425,11 @@ class NewsSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response, depth: int,
                       listed_lastmod: datetime | None = None) -> Iterator[scrapy.Request]:
+        yield from self._read_sitemap(response, depth, listed_lastmod)
+        yield from self._sitemap_done(response.request)
+
+    def _read_sitemap(self, response: Response, depth: int,
+                      listed_lastmod: datetime | None) -> Iterator[scrapy.Request]:
         if self.not_modified(response, "sitemap"):
             return
         self.remember_document(response, "sitemap", listed_lastmod)
@@ -448,7 +472,29 @@ class NewsSpider(scrapy.Spider):
                 continue
             if request := self.discovery_request(child, self.parse_sitemap, "sitemap", depth=depth + 1,
                                                  listed_lastmod=listed):
-                yield request
+                request.meta["newsflow_held"] = True
+                self.held_sitemaps.append(request)
+        yield from self._release_sitemaps()
+
+    def _release_sitemaps(self) -> Iterator[scrapy.Request]:
+        while self.held_sitemaps and self.sitemaps_in_flight < SITEMAPS_IN_FLIGHT:
+            self.sitemaps_in_flight += 1
+            yield self.held_sitemaps.popleft()
+
+    def _sitemap_done(self, request: scrapy.Request | None) -> Iterator[scrapy.Request]:
+        """A held child sitemap was read or failed: its slot goes to the next one waiting."""
+        if request is not None and request.meta.pop("newsflow_held", False):
+            self.sitemaps_in_flight -= 1
+        yield from self._release_sitemaps()
+
+    def release_on_idle(self) -> None:
+        """Nothing left to fetch but sitemaps still held (a slot lost to an exception in a callback)."""
+        if self.held_sitemaps:
+            self.sitemaps_in_flight = 0
+            assert self.crawler.engine is not None
+            for request in self._release_sitemaps():
+                self.crawler.engine.crawl(request)
+            raise DontCloseSpider
 
     def parse_listing(self, response: Response, pattern: re.Pattern[str] | None) -> Iterator[scrapy.Request]:
         self.remember_document(response, "listing")
@@ -460,18 +506,20 @@ class NewsSpider(scrapy.Spider):
             if request := self.article_request(entry):
                 yield request
 
-    def discovery_failed(self, failure: Failure) -> None:
+    def discovery_failed(self, failure: Failure) -> Iterator[scrapy.Request]:
         kind = failure.request.meta.get("newsflow_kind", "discovery")
         self.count(f"discovery/failed/{kind}_fetch")
         self.count(f"discovery/failed/{kind}_{failure_reason(failure)}")
         self.logger.error("Could not fetch %s %s: %s", kind, failure.request.url, failure.getErrorMessage())
+        yield from self._sitemap_done(failure.request)
 
     # -- articles -------------------------------------------------------------------
 
     def parse_article(self, response: Response, discovery: dict[str, Any]) -> Iterator[Article]:
         charset = response.headers.get("Content-Type", b"").decode("latin-1")
         match = re.search(r"charset=([\w.:-]+)", charset, re.IGNORECASE)
-        article = parsers.extract(response.body, response.url, http_charset=match.group(1) if match else None)
+        article = parsers.extract(response.body, response.url, http_charset=match.group(1) if match else None,
+                                  site_parsers=self.site_parsers)
         article.source = self.source.id
         article.fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         article.http_status = response.status

@@ -57,3 +57,16 @@ def test_location_that_is_a_file_fails_at_start(tmp_path: Path) -> None:
     blocker.write_text("a file, not a folder")
     with pytest.raises(RunOutputError, match="not writable"):
         RunOutputWriter(run_uri(str(blocker), "x", "r1"))
+
+
+def test_state_pages_stream_from_any_iterable_and_match_the_manifest(tmp_path: Path) -> None:
+    uri = run_uri(str(tmp_path), "x", "r1")
+    writer = RunOutputWriter(uri)
+    writer.write({"url": "https://x.kr/0", "content_hash": "v1:0", "other_urls": []})
+    pages = ({"url": f"https://x.kr/{i}", "status": 200, "title": "제목"} for i in range(3))
+    state = {"mode": "scheduled", "pages": pages, "documents": [{"url": "https://x.kr/sitemap.xml"}]}
+    manifest = writer.finish({"run_id": "r1", "source": {"id": "x"}}, {}, state)
+    assert manifest["state"]["pages"] == 3 and manifest["state"]["documents"] == 1
+    stored = RunOutput.open(uri).state()
+    assert stored == {"mode": "scheduled", "documents": [{"url": "https://x.kr/sitemap.xml"}],
+                      "pages": [{"url": f"https://x.kr/{i}", "status": 200, "title": "제목"} for i in range(3)]}
