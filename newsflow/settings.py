@@ -42,6 +42,9 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.politeness.PolitenessMiddleware": 580,
     # Past robots.txt (100): a request robots.txt forbids is never sent, so it costs no budget.
     "spiders.budget.RequestBudgetMiddleware": 840,
+    # Scrapy's, minus decoding every page to look for a refresh tag most pages lack (spiders/metarefresh.py).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "spiders.metarefresh.CheapMetaRefreshMiddleware": 580,
 }
 EXTENSIONS = {"spiders.progress.ProgressLog": 500}
 

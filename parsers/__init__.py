@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from newsflow.items import Article
 from parsers.base import Page, SiteParser
-from parsers.decode import UndecodablePage, decode_html
+from parsers.decode import UndecodablePage, read_html
 from parsers.generic import extract_main_fragment
 from parsers.guard import refuse_reason
 from parsers.metadata import read_metadata
@@ -45,11 +45,11 @@ def extract(html: bytes, url: str, *, http_charset: str | None = None, site_pars
         article.page_type = refusal
         return article
     try:
-        text, _encoding = decode_html(html, http_charset)
+        text, _encoding, verbatim = read_html(html, http_charset)
     except UndecodablePage:
         article.page_type = "undecodable"
         return article
-    page = Page(url=url, text=text)
+    page = Page(url=url, text=text, raw=html if verbatim else None)
     read_metadata(page, article)
     parser = choose_parser(page, article.canonical_url) if site_parsers else None
     if parser is not None:

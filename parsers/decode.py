@@ -180,8 +180,9 @@ def _mostly_hangul(text: str) -> bool:
     return hangul >= 20 and hangul * 2 >= _non_ascii(sample)
 
 
-def _checked(html: bytes, text: str, encoding: str, refused: list[str]) -> tuple[str, str]:
-    """``(text, encoding)`` when the reading is text, double encoding undone; raise when binary or mojibake."""
+def _checked(html: bytes, text: str, encoding: str, refused: list[str]) -> tuple[str, str, bool]:
+    """``(text, encoding, verbatim)`` when the reading is text, double encoding undone; raise when binary or
+    mojibake. ``verbatim``: ``text`` is still exactly the UTF-8 reading of ``html``."""
     if _is_binary(html, text, encoding):
         raise UndecodablePage(f"the page decodes as {encoding} but is binary (control characters)")
     utf8: bytes | None = html if encoding == "utf-8" else None
@@ -192,11 +193,20 @@ def _checked(html: bytes, text: str, encoding: str, refused: list[str]) -> tuple
     if reason := mojibake(text, encoding, utf8):
         refused.append(f"{encoding}: {reason}")
         raise _Mojibake(reason)
-    return text, encoding
+    return text, encoding, utf8 is not None  # utf8: the bytes, while text is still exactly their reading
 
 
 def decode_html(html: bytes, http_charset: str | None = None) -> tuple[str, str]:
-    """Return ``(text, encoding)`` for page bytes; raise ``UndecodablePage`` when nothing fits.
+    """Return ``(text, encoding)`` for page bytes; raise ``UndecodablePage`` when nothing fits (see ``read_html``)."""
+    text, encoding, _ = read_html(html, http_charset)
+    return text, encoding
+
+
+def read_html(html: bytes, http_charset: str | None = None) -> tuple[str, str, bool]:
+    """Return ``(text, encoding, verbatim)`` for page bytes; raise ``UndecodablePage`` when nothing fits.
+
+    ``verbatim`` is True when ``text`` is exactly ``html`` read as UTF-8 (no BOM, nothing
+    repaired): the bytes can then be parsed as they are, without encoding the text again.
 
     Order: BOM, the HTTP header's charset, the meta charset, UTF-8, CP949, then
     charset-normalizer's best guess. Each is tried strictly, so a wrong declaration falls
@@ -208,7 +218,8 @@ def decode_html(html: bytes, http_charset: str | None = None) -> tuple[str, str]
         if html.startswith(bom):
             body = html[len(codecs.BOM_UTF8):] if name == "utf-8" else html
             try:
-                return _checked(body, body.decode(name).lstrip("\ufeff"), name, refused)
+                text, encoding, _ = _checked(body, body.decode(name).lstrip("\ufeff"), name, refused)
+                return text, encoding, False
             except UnicodeDecodeError:
                 break  # a BOM over other bytes: the candidates below decide
     seen: set[str] = set()

@@ -27,6 +27,7 @@ import logging
 import re
 import socket
 from collections.abc import Callable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
@@ -70,6 +71,7 @@ def host_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | N
     return None
 
 
+@lru_cache(maxsize=4096)  # a crawl asks about its few hosts three times a request
 def is_private_host(host: str) -> bool:
     """True for loopback, private, link-local, shared, multicast and reserved addresses and for ``localhost``."""
     name = host.strip("[]").lower().rstrip(".")
