@@ -204,3 +204,21 @@ def test_content_hash_of_the_fixture_is_what_the_loader_sees() -> None:
     body = board_body()
     assert len(body.split("\n\n")) == 14
     assert hashlib.sha256(body.encode()).hexdigest()
+
+
+def test_versions_stored_before_version_2_sketches_are_back_filled_and_still_matched(
+    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
+) -> None:
+    body = board_body()
+    paragraphs = body.split("\n\n")
+    load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
+    # As migration 0006 leaves a warehouse loaded before it: no version 2 sketch, the version queued.
+    conn.execute("DELETE FROM article_minhash WHERE minhash_version = 2")
+    conn.execute("DELETE FROM article_lsh_keys")
+    conn.execute("INSERT INTO minhash_backfill SELECT revision_id FROM article_revisions")
+    conn.commit()
+    near_copy = "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
+    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy)])
+    assert conn.execute("SELECT count(*) FROM minhash_backfill").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM article_minhash WHERE minhash_version = 2").fetchone() == (2,)
+    assert [row[1:] for row in copies(conn)] == [(MK_URL, "original", None), (BOARD_URL, "repost", "near_duplicate")]
