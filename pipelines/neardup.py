@@ -101,18 +101,8 @@ def shingle_hashes(body: str) -> np.ndarray:
 
     A text shorter than one shingle is one shingle; an empty text has none.
     """
-    text = normalize_for_hash(body)
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    if points.size == 0:
-        return np.empty(0, dtype=np.uint32)
-    width = min(SHINGLE_CHARS, points.size)
-    count = points.size - width + 1
-    hashes = np.zeros(count, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for offset in range(width):
-            hashes = hashes * _M64[0] + points[offset:offset + count]
-        hashes = _fmix64(hashes)
-    return np.unique((hashes >> np.uint64(32)).astype(np.uint32))
+    codes = np.frombuffer(normalize_for_hash(body).encode("utf-32-le"), dtype=np.uint32)
+    return np.unique((_shingle_hashes64(codes) >> np.uint64(32)).astype(np.uint32))
 
 
 def signature(shingles: np.ndarray) -> np.ndarray:

@@ -125,3 +125,13 @@ def make_manifest() -> Callable[..., dict[str, Any]]:
         return manifest
 
     return build
+
+
+@pytest.fixture
+def sources_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty source registry folder and run store of this test's own, and no warehouse for crawls."""
+    sources = tmp_path / "sources"
+    monkeypatch.setenv("NEWSFLOW_SOURCES", str(sources))
+    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
+    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
+    return sources

@@ -33,15 +33,6 @@ from newsflow.tasks import CrawlFailed, check_output, load_output, record_failur
 from tests.synthetic_site import build_site, source_toml
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    sources = tmp_path / "sources"
-    monkeypatch.setenv("NEWSFLOW_SOURCES", str(sources))
-    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    return sources
-
-
 def crawl_children(run_id: str) -> list[psutil.Process]:
     """This process's ``scrapy crawl`` children for ``run_id`` (the tests start them; only those are killed)."""
     found = []
@@ -61,7 +52,7 @@ def warehouse_counts(url: str) -> tuple[int, int, int]:
 
 
 def test_a_crawl_killed_mid_run_is_refused_by_the_load_and_its_retry_loads_everything_once(
-    tmp_path: Path, env: Path, migrated_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sources_dir: Path, migrated_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scratch = tmp_path / "tmp"
     scratch.mkdir()
@@ -72,7 +63,7 @@ def test_a_crawl_killed_mid_run_is_refused_by_the_load_and_its_retry_loads_every
     server = ReplayServer(site).start()
     slow = Fault(delay=0.15)
     server.faults = lambda path, attempt: slow if path.startswith("/news/") else None
-    source_toml(env, "killed", feeds=[f"{server.base_url}/feed.xml"], concurrency=2)
+    source_toml(sources_dir, "killed", feeds=[f"{server.base_url}/feed.xml"], concurrency=2)
     run_id = "killed-manual-2026-11-27T01-00-00"
     uri = run_uri(str(tmp_path / "runs"), "killed", run_id)
     thread_error: list[BaseException] = []
@@ -120,7 +111,7 @@ def test_a_crawl_killed_mid_run_is_refused_by_the_load_and_its_retry_loads_every
 
 
 def test_a_flaky_site_is_retried_with_back_off_and_what_it_gave_is_loaded(
-    tmp_path: Path, env: Path, migrated_url: str
+    tmp_path: Path, sources_dir: Path, migrated_url: str
 ) -> None:
     site = tmp_path / "site"
     paths = build_site(site, 60)
@@ -136,7 +127,7 @@ def test_a_flaky_site_is_retried_with_back_off_and_what_it_gave_is_loaded(
     assert {kinds.index(flaky(path, 1)) for path in retried} == set(range(len(kinds)))
     server = ReplayServer(site).start()
     server.faults = lambda path, attempt: broken(path, attempt) or flaky(path, attempt)
-    source_toml(env, "flaky", feeds=[f"{server.base_url}/feed.xml"], concurrency=4)
+    source_toml(sources_dir, "flaky", feeds=[f"{server.base_url}/feed.xml"], concurrency=4)
     try:
         manifest = run_crawl("flaky", "flaky-1", database_url=migrated_url, settings={"DOWNLOAD_TIMEOUT": 1},
                              log=lambda line: None)
@@ -162,13 +153,13 @@ def test_a_flaky_site_is_retried_with_back_off_and_what_it_gave_is_loaded(
 _TASK = "from newsflow.tasks import run_crawl; run_crawl('orphan', 'orphan-1', log=lambda line: None)"
 
 
-def test_a_killed_task_takes_its_crawl_with_it(tmp_path: Path, env: Path) -> None:
+def test_a_killed_task_takes_its_crawl_with_it(tmp_path: Path, sources_dir: Path) -> None:
     """An Airflow worker killed mid-crawl must not leave its crawl running into the retry's output folder."""
     site = tmp_path / "site"
     paths = build_site(site, 40)
     server = ReplayServer(site).start()
     server.faults = lambda path, attempt: Fault(delay=0.3) if path.startswith("/news/") else None
-    source_toml(env, "orphan", feeds=[f"{server.base_url}/feed.xml"], concurrency=1)
+    source_toml(sources_dir, "orphan", feeds=[f"{server.base_url}/feed.xml"], concurrency=1)
     task = subprocess.Popen([sys.executable, "-c", _TASK], cwd=Path(__file__).resolve().parents[1],
                             env={**os.environ, "TMPDIR": str(tmp_path)})  # the killed task's leftovers stay here
     crawls: list[psutil.Process] = []

@@ -54,15 +54,6 @@ def test_refuse_reason_puts_private_before_offsite_and_respects_the_source() -> 
     assert refuse_reason("http://news.test/news/1", allowed, allow_private=False) is None
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    sources = tmp_path / "sources"
-    monkeypatch.setenv("NEWSFLOW_SOURCES", str(sources))
-    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    return sources
-
-
 def _internal_site(root: Path) -> dict[str, Fault]:
     """A public-looking site whose feed, sitemaps, listing and redirects lead to internal and off-site addresses."""
     (root / "news").mkdir(parents=True)
@@ -92,7 +83,7 @@ def _internal_site(root: Path) -> dict[str, Fault]:
 
 
 def test_internal_addresses_and_redirects_to_them_are_refused_before_the_downloader(
-    tmp_path: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sources_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tmp_path / "site"
     redirects = _internal_site(site)
@@ -103,7 +94,7 @@ def test_internal_addresses_and_redirects_to_them_are_refused_before_the_downloa
     monkeypatch.setenv("https_proxy", server.base_url)
     monkeypatch.delenv("no_proxy", raising=False)
     hosts = ["news.test", "10.0.0.5", "169.254.169.254", "localhost", "::1", "2130706433"]
-    source_toml(env, "guarded", feeds=[f"{PUBLIC}/feed.xml", f"{PUBLIC}/moved-feed.xml"],
+    source_toml(sources_dir, "guarded", feeds=[f"{PUBLIC}/feed.xml", f"{PUBLIC}/moved-feed.xml"],
                 sitemaps=[f"{PUBLIC}/index.xml", f"{PUBLIC}/moved-sitemap.xml", "http://169.254.169.254/sitemap.xml"],
                 listings=[f"{PUBLIC}/list.html"], allowed_domains=hosts, allow_private=False)
     log: list[str] = []
@@ -133,7 +124,7 @@ def test_internal_addresses_and_redirects_to_them_are_refused_before_the_downloa
 
 
 def test_a_source_that_allows_private_addresses_still_stays_on_its_domains(
-    tmp_path: Path, env: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sources_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The demo's switch lets loopback through, never other hosts: redirects off-site are still refused."""
     site = tmp_path / "site"
@@ -144,7 +135,7 @@ def test_a_source_that_allows_private_addresses_still_stays_on_its_domains(
     server.faults = lambda path, attempt: Fault(redirect="http://10.0.0.5/news/2.html") if "away" in path else None
     monkeypatch.setenv("http_proxy", server.base_url)  # were the guard to fail, 10.0.0.5 would still be loopback
     monkeypatch.setenv("no_proxy", "127.0.0.1")
-    source_toml(env, "demo_like", feeds=[f"{server.base_url}/feed.xml"], allow_private=True)
+    source_toml(sources_dir, "demo_like", feeds=[f"{server.base_url}/feed.xml"], allow_private=True)
     try:
         manifest = run_crawl("demo_like", "demo-like-1", log=lambda line: None)
     finally:

@@ -11,8 +11,6 @@ import gzip
 import json
 from pathlib import Path
 
-import pytest
-
 from newsflow.replay import ReplayServer
 from newsflow.replay_faults import Fault
 from newsflow.runoutput import RunOutput
@@ -65,23 +63,16 @@ def _hostile_site(root: Path) -> dict[str, Fault]:
         "/sitemap-encoded.xml": Fault(gzip_bomb=200 * MB)}
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    sources = tmp_path / "sources"
-    monkeypatch.setenv("NEWSFLOW_SOURCES", str(sources))
-    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    return sources
-
-
-def test_bombs_huge_and_binary_bodies_are_counted_drops_and_the_crawl_goes_on(tmp_path: Path, env: Path) -> None:
+def test_bombs_huge_and_binary_bodies_are_counted_drops_and_the_crawl_goes_on(
+    tmp_path: Path, sources_dir: Path
+) -> None:
     site = tmp_path / "site"
     faults = _hostile_site(site)
     server = ReplayServer(site).start()
     server.faults = lambda path, attempt: faults.get(path)
     base = server.base_url
     (site / "xxe.xml").write_text(_xxe_feed(f"{base}/secret.txt"), encoding="utf-8")
-    source_toml(env, "hostile", feeds=[f"{base}/feed.xml", f"{base}/bomb.xml", f"{base}/xxe.xml"],
+    source_toml(sources_dir, "hostile", feeds=[f"{base}/feed.xml", f"{base}/bomb.xml", f"{base}/xxe.xml"],
                 sitemaps=[f"{base}/sitemap-bomb.xml.gz", f"{base}/sitemap-encoded.xml"])
     try:
         # Scrapy samples memory every 60 s by default: far too rarely for a crawl of seconds.

@@ -39,31 +39,40 @@ def url_links(conn: psycopg.Connection) -> list[Link]:
     """Original-URL and canonical-URL links between this run's articles and any others (both directions)."""
     rows = conn.execute(
         """
-        WITH recs AS (
+        WITH recs AS MATERIALIZED (
             SELECT DISTINCT r.article_id, s.url, s.other_urls, s.original_url, s.canonical_url
-            FROM staging_articles s JOIN article_revisions r USING (content_hash)
-        ), seen AS (
+            FROM staging_articles s
+            CROSS JOIN LATERAL (SELECT article_id FROM article_revisions r
+                                WHERE r.content_hash = s.content_hash OFFSET 0) r
+        ), seen AS MATERIALIZED (
             SELECT article_id, url_key(url) AS k FROM recs
             UNION
             SELECT article_id, url_key(o.url) FROM recs CROSS JOIN LATERAL unnest(other_urls) AS o(url)
         ), found AS (
+            -- Every lookup is an index probe per row of the run (the LATERAL ... OFFSET 0 keeps the
+            -- planner from hashing whole tables, whose cost would grow with the warehouse).
             SELECT recs.article_id AS a, u.article_id AS b, 'original_url' AS evidence
-            FROM recs JOIN article_urls u ON url_key(u.url) = url_key(recs.original_url)
+            FROM recs CROSS JOIN LATERAL (SELECT article_id FROM article_urls u
+                                          WHERE url_key(u.url) = url_key(recs.original_url) OFFSET 0) u
+            WHERE recs.original_url IS NOT NULL
             UNION
             SELECT x.article_id, seen.article_id, 'original_url'
-            FROM seen JOIN articles x ON url_key(x.original_url) = seen.k AND x.original_url IS NOT NULL
+            FROM seen CROSS JOIN LATERAL (SELECT article_id FROM articles x WHERE url_key(x.original_url) = seen.k
+                                          AND x.original_url IS NOT NULL OFFSET 0) x
             UNION
             SELECT recs.article_id, u.article_id, 'canonical_url'
-            FROM recs JOIN article_urls u ON url_key(u.url) = url_key(recs.canonical_url)
+            FROM recs CROSS JOIN LATERAL (SELECT article_id FROM article_urls u
+                                          WHERE url_key(u.url) = url_key(recs.canonical_url) OFFSET 0) u
             WHERE recs.canonical_url ~ %(path)s
             UNION
             SELECT x.article_id, seen.article_id, 'canonical_url'
-            FROM seen JOIN articles x ON url_key(x.canonical_url) = seen.k AND x.canonical_url IS NOT NULL
-            WHERE x.canonical_url ~ %(path)s
+            FROM seen CROSS JOIN LATERAL (SELECT article_id FROM articles x WHERE url_key(x.canonical_url) = seen.k
+                                          AND x.canonical_url IS NOT NULL AND x.canonical_url ~ %(path)s OFFSET 0) x
             UNION
             SELECT recs.article_id, x.article_id, 'canonical_url'
-            FROM recs JOIN articles x ON url_key(x.canonical_url) = url_key(recs.canonical_url)
-                                     AND x.canonical_url IS NOT NULL
+            FROM recs CROSS JOIN LATERAL (SELECT article_id FROM articles x
+                                          WHERE url_key(x.canonical_url) = url_key(recs.canonical_url)
+                                            AND x.canonical_url IS NOT NULL OFFSET 0) x
             WHERE recs.canonical_url ~ %(path)s
         )
         SELECT DISTINCT least(a, b), greatest(a, b), evidence, NULL::real FROM found WHERE a <> b ORDER BY 1, 2, 3

@@ -115,6 +115,10 @@ def load_run(
         conn.execute("SET LOCAL jit = off")
         # Sorts and hashes of a run's rows (a few MB) stay in memory rather than spill to disk.
         conn.execute("SET LOCAL work_mem = '64MB'")
+        # A run's rows are looked up in the big tables by key; on a warehouse its cache holds, an index
+        # probe costs about what a sequential page does, and the default (4) makes the planner hash
+        # whole tables instead, a cost that grows with the warehouse (benchmarks/load.py --existing).
+        conn.execute("SET LOCAL random_page_cost = 1.1")
         if pending_backfill(conn):
             backfill(conn)
         merge = merge_versions(conn, run)
