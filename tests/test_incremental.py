@@ -25,15 +25,6 @@ def site(tmp_path: Path) -> Path:
     return copy_demo_site(tmp_path / "site")
 
 
-@pytest.fixture
-def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "sources"
-    monkeypatch.setenv("NEWSFLOW_SOURCES", str(folder))
-    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    return folder
-
-
 def crawl(run_id: str, database_url: str | None, log: list[str] | None = None, **kwargs: Any) -> RunOutput:
     manifest = run_crawl("t", run_id, database_url=database_url,
                          log=(log.append if log is not None else lambda line: None), **kwargs)
@@ -52,9 +43,11 @@ def count(url: str, sql: str, *args: Any) -> int:
         return int(conn.execute(sql, args).fetchone()[0])
 
 
-def test_nothing_new_is_a_success_and_fetches_no_article_again(site: Path, sources: Path, migrated_url: str) -> None:
+def test_nothing_new_is_a_success_and_fetches_no_article_again(
+    site: Path, sources_dir: Path, migrated_url: str
+) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"],
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"],
                      listings=["board/list.html"], patterns=["/news/", "/article/", "/board/view/"])
         first, loaded = crawl_and_load("t-1", migrated_url)
         assert first.manifest["articles"]["count"] >= 10 and loaded["pages_recorded"] >= 12
@@ -74,18 +67,18 @@ def test_nothing_new_is_a_success_and_fetches_no_article_again(site: Path, sourc
     assert count(migrated_url, "SELECT count(*) FROM crawl_runs WHERE status = 'loaded'") == 2
 
 
-def test_a_crawl_that_was_not_loaded_marks_nothing_seen(site: Path, sources: Path, migrated_url: str) -> None:
+def test_a_crawl_that_was_not_loaded_marks_nothing_seen(site: Path, sources_dir: Path, migrated_url: str) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         crawl("t-1", migrated_url)
         again = crawl("t-2", migrated_url)
         assert server.hits[f"/{MK_PAGE}"] == 2 and "/feed.xml" not in server.conditional_hits
     assert again.manifest["articles"]["count"] == 4
 
 
-def test_an_entry_listed_with_a_newer_date_is_fetched_again(site: Path, sources: Path, migrated_url: str) -> None:
+def test_an_entry_listed_with_a_newer_date_is_fetched_again(site: Path, sources_dir: Path, migrated_url: str) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         crawl_and_load("t-1", migrated_url)
         feed = site / "feed.xml"
         feed.write_text(feed.read_text().replace("Wed, 04 Jun 2025 02:37:08 +0900", "Thu, 05 Jun 2025 09:00:00 +0900"))
@@ -100,7 +93,7 @@ def test_an_entry_listed_with_a_newer_date_is_fetched_again(site: Path, sources:
     assert lastmod == 5
 
 
-def test_unchanged_child_sitemaps_of_an_index_are_skipped(site: Path, sources: Path, migrated_url: str) -> None:
+def test_unchanged_child_sitemaps_of_an_index_are_skipped(site: Path, sources_dir: Path, migrated_url: str) -> None:
     (site / "more.xml").write_text(
         '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
         f"<url><loc>{{BASE}}/{MK_PAGE}</loc></url></urlset>")
@@ -109,7 +102,7 @@ def test_unchanged_child_sitemaps_of_an_index_are_skipped(site: Path, sources: P
              "</sitemapindex>")
     (site / "sitemap.xml").write_text(index)
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, sitemaps=["sitemap.xml"])
+        write_source(sources_dir, "t", server.base_url, sitemaps=["sitemap.xml"])
         crawl_and_load("t-1", migrated_url)
         # The index changes (a new child); the first child's lastmod does not.
         (site / "sitemap.xml").write_text(index.replace(
@@ -122,9 +115,9 @@ def test_unchanged_child_sitemaps_of_an_index_are_skipped(site: Path, sources: P
     assert [a["url"].split("/", 3)[3] for a in second.articles()] == [MK_PAGE]
 
 
-def test_given_urls_ignore_the_seen_state(site: Path, sources: Path, migrated_url: str) -> None:
+def test_given_urls_ignore_the_seen_state(site: Path, sources_dir: Path, migrated_url: str) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         crawl_and_load("t-1", migrated_url)
         again, result = crawl_and_load("t-2", migrated_url, urls=[f"{server.base_url}/{MK_PAGE}"])
         assert server.hits[f"/{MK_PAGE}"] == 2
@@ -133,10 +126,10 @@ def test_given_urls_ignore_the_seen_state(site: Path, sources: Path, migrated_ur
 
 
 def test_a_backfill_takes_the_dated_range_seen_or_not_and_adds_no_row_twice(
-    site: Path, sources: Path, migrated_url: str
+    site: Path, sources_dir: Path, migrated_url: str
 ) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"])
         crawl_and_load("t-1", migrated_url)
         articles = count(migrated_url, "SELECT count(*) FROM articles")
         urls = count(migrated_url, "SELECT count(*) FROM article_urls")
@@ -154,17 +147,17 @@ def test_a_backfill_takes_the_dated_range_seen_or_not_and_adds_no_row_twice(
     assert count(migrated_url, "SELECT count(*) FROM run_articles WHERE run_id = 't-backfill'") == 4
 
 
-def test_a_backfill_range_with_nothing_in_it_is_idle_not_failed(site: Path, sources: Path) -> None:
+def test_a_backfill_range_with_nothing_in_it_is_idle_not_failed(site: Path, sources_dir: Path) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         output = crawl("t-1", None, since="2020-01-01", until="2020-01-31")
     assert output.manifest["verdict"]["idle"] == "nothing_in_range"
 
 
-def test_without_a_warehouse_the_crawl_is_not_incremental_and_says_so(site: Path, sources: Path) -> None:
+def test_without_a_warehouse_the_crawl_is_not_incremental_and_says_so(site: Path, sources_dir: Path) -> None:
     log: list[str] = []
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         crawl("t-1", None, log=log)
         output = crawl("t-2", None)
     assert any("Incremental crawling is off: no warehouse configured" in line for line in log)
@@ -172,10 +165,12 @@ def test_without_a_warehouse_the_crawl_is_not_incremental_and_says_so(site: Path
     assert output.manifest["params"]["incremental"] is False and output.manifest["articles"]["count"] == 4
 
 
-def test_an_incremental_crawl_needs_no_warehouse_migration_first(site: Path, sources: Path, database_url: str) -> None:
+def test_an_incremental_crawl_needs_no_warehouse_migration_first(
+    site: Path, sources_dir: Path, database_url: str
+) -> None:
     # A first crawl may run before any load has created the tables: it applies the migrations itself.
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"])
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"])
         output = crawl("t-1", database_url)
     assert output.manifest["params"]["incremental"] is True and output.manifest["articles"]["count"] == 4
     assert os.environ.get("NEWSFLOW_DATABASE_URL") is None

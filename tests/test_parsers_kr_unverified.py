@@ -37,6 +37,7 @@ from parsers.sites.ytn import YtnParser
 from pipelines.clean import clean_article
 from pipelines.dates import parse_date
 from pipelines.text import author_names, reserves_ai, split_tails
+from tests.field_checks import check_field
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unverified"
 UNVERIFIED: tuple[SiteParser, ...] = (
@@ -265,35 +266,12 @@ def article(name: str) -> Article:
     return extracted(page_text(name), CASES[name][1])
 
 
-def paragraphs(a: Article) -> list[str]:
-    return a.body.split("\n\n") if a.body else []
-
-
-def check(a: Article, field: str, expected: Any) -> None:
-    if field == "body_first":
-        assert paragraphs(a)[0] == expected
-    elif field == "body_last":
-        assert paragraphs(a)[-1] == expected
-    elif field == "paragraphs":
-        assert len(paragraphs(a)) == expected
-    elif field == "absent":
-        assert [text for text in expected if text in a.body] == []
-    elif field == "image_count":
-        assert len(a.images) == expected
-    elif field == "first_caption":
-        assert a.images[0].caption == expected
-    elif field == "first_image":
-        assert a.images[0].url == expected
-    else:
-        assert getattr(a, field) == expected
-
-
 @pytest.mark.parametrize(
     ("name", "field"), [(name, field) for name, case in CASES.items() for field in case[3]],
     ids=lambda value: value,
 )
 def test_field(name: str, field: str) -> None:
-    check(article(name), field, CASES[name][3][field])
+    check_field(article(name), field, CASES[name][3][field], whole_paragraphs=True)
 
 
 @pytest.mark.parametrize("name", CASES)

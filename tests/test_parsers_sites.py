@@ -25,6 +25,7 @@ from parsers.sites.daum import DaumParser
 from parsers.sites.mk import MkParser
 from parsers.sites.naver import NaverParser
 from pipelines.clean import clean_article
+from tests.field_checks import check_field, paragraphs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sites"
 BOARD_URL = "https://board.example/bbs/board.php?bo_table=news&wr_id=1041"
@@ -225,35 +226,12 @@ def article(name: str) -> Article:
     return clean_article(extract(page_bytes(name), CASES[name][1]))
 
 
-def paragraphs(a: Article) -> list[str]:
-    return a.body.split("\n\n") if a.body else []
-
-
-def check(a: Article, field: str, expected: Any) -> None:
-    if field == "body_first":
-        assert paragraphs(a)[0].startswith(expected)
-    elif field == "body_last":
-        assert paragraphs(a)[-1].endswith(expected)
-    elif field == "paragraphs":
-        assert len(paragraphs(a)) == expected
-    elif field == "absent":
-        assert [text for text in expected if text in a.body] == []
-    elif field == "image_count":
-        assert len(a.images) == expected
-    elif field == "first_caption":
-        assert a.images[0].caption == expected
-    elif field == "first_image":
-        assert a.images[0].url == expected
-    else:
-        assert getattr(a, field) == expected
-
-
 @pytest.mark.parametrize(
     ("name", "field"), [(name, field) for name, case in CASES.items() for field in case[2]],
     ids=lambda value: value,
 )
 def test_field(name: str, field: str) -> None:
-    check(article(name), field, CASES[name][2][field])
+    check_field(article(name), field, CASES[name][2][field])
 
 
 def test_naver_bracket_byline_cut_from_body_head() -> None:

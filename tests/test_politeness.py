@@ -26,42 +26,33 @@ def site(tmp_path: Path) -> Path:
     return copy_demo_site(tmp_path / "site")
 
 
-@pytest.fixture
-def sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "sources"
-    monkeypatch.setenv("NEWSFLOW_SOURCES", str(folder))
-    monkeypatch.setenv("NEWSFLOW_RUN_STORE", str(tmp_path / "runs"))
-    monkeypatch.delenv("NEWSFLOW_DATABASE_URL", raising=False)
-    return folder
-
-
 def crawl(run_id: str, database_url: str | None = None, **kwargs: Any) -> RunOutput:
     manifest = run_crawl("t", run_id, database_url=database_url, log=lambda line: None, **kwargs)
     return RunOutput.open(manifest["output_uri"])
 
 
-def test_robots_crawl_delay_spaces_requests_even_under_autothrottle(site: Path, sources: Path) -> None:
+def test_robots_crawl_delay_spaces_requests_even_under_autothrottle(site: Path, sources_dir: Path) -> None:
     (site / "robots.txt").write_text("User-agent: *\nCrawl-delay: 0.6\nDisallow: /board/write\n")
     times: list[float] = []
     with serving(site) as server:
         server.on_request = lambda path: times.append(time.monotonic()) if "/news/" in path else None
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
         output = crawl("t-1")
     assert output.stats()["newsflow/robots/crawl_delay"] == 0.6
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(times) == 4 and min(gaps) >= 0.5, gaps
 
 
-def test_a_long_crawl_delay_is_capped_by_the_source(site: Path, sources: Path) -> None:
+def test_a_long_crawl_delay_is_capped_by_the_source(site: Path, sources_dir: Path) -> None:
     (site / "robots.txt").write_text("User-agent: *\nCrawl-delay: 86400\n")
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"],
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"],
                      politeness=FAST + "max_crawl_delay = 0.2\n")
         output = crawl("t-1", max_articles=2)
     assert output.stats()["newsflow/robots/crawl_delay"] == 0.2 and output.manifest["articles"]["count"] == 2
 
 
-def test_429_with_retry_after_pauses_the_host_then_the_retry_succeeds(site: Path, sources: Path) -> None:
+def test_429_with_retry_after_pauses_the_host_then_the_retry_succeeds(site: Path, sources_dir: Path) -> None:
     answered: list[tuple[str, float]] = []
 
     def first_429(path: str) -> tuple[int, dict[str, str]] | None:
@@ -72,7 +63,7 @@ def test_429_with_retry_after_pauses_the_host_then_the_retry_succeeds(site: Path
 
     with serving(site) as server:
         server.on_request = first_429
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
         output = crawl("t-1")
     stats = output.stats()
     assert stats["newsflow/backoff/http_429"] == 1 and stats["newsflow/backoff/retry_after_max"] == 2
@@ -83,19 +74,19 @@ def test_429_with_retry_after_pauses_the_host_then_the_retry_succeeds(site: Path
     assert max(after) >= 1.9 and sum(1 for gap in after if gap < 1.9) <= 3, after
 
 
-def test_a_retry_after_beyond_the_limit_ends_the_crawl_as_failed(site: Path, sources: Path) -> None:
+def test_a_retry_after_beyond_the_limit_ends_the_crawl_as_failed(site: Path, sources_dir: Path) -> None:
     with serving(site) as server:
         server.on_request = lambda path: (503, {"Retry-After": "3600"}) if "/news/" in path else None
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
         with pytest.raises(CrawlFailed, match="finish_reason='retry_after'"):
             crawl("t-1")
 
 
 def test_the_daily_request_budget_spans_runs_and_stops_the_crawl(
-    site: Path, sources: Path, migrated_url: str
+    site: Path, sources_dir: Path, migrated_url: str
 ) -> None:
     with serving(site) as server:
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"],
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], sitemaps=["sitemap.xml"],
                      politeness=FAST + "daily_request_budget = 7\n", extra="[rights]\ntdmrep_file = false\n")
         first = crawl("t-1", migrated_url)
         pages_before = sum(hits for path, hits in server.hits.items() if "/news/" in path or "/article/" in path)
@@ -111,7 +102,7 @@ def test_the_daily_request_budget_spans_runs_and_stops_the_crawl(
 
 
 def test_opt_outs_are_recorded_on_every_page_and_honoured_when_configured(
-    site: Path, sources: Path, migrated_url: str
+    site: Path, sources_dir: Path, migrated_url: str
 ) -> None:
     well_known = site / ".well-known"
     well_known.mkdir()
@@ -120,9 +111,9 @@ def test_opt_outs_are_recorded_on_every_page_and_honoured_when_configured(
         {"location": "/*", "tdm-reservation": 0}]))
     with serving(site) as server:
         server.headers[f"/{MK_PAGE}"] = {"X-Robots-Tag": "noai, noimageai"}
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], politeness=FAST)
         recorded = crawl("t-1", migrated_url)
-        write_source(sources, "t", server.base_url, feeds=["feed.xml"], politeness=FAST,
+        write_source(sources_dir, "t", server.base_url, feeds=["feed.xml"], politeness=FAST,
                      extra='[rights]\nskip = ["noai", "tdm_reservation"]\n')
         honoured = crawl("t-2")
     by_path = {a["url"].split("/", 3)[3]: a for a in recorded.articles()}
