@@ -6,8 +6,8 @@
    (``benchmarks/sitegen.py``) and serves it from its own process on loopback.
 2. Ceiling: Scrapy fetching every page with trivial parsing (``benchmarks/ceiling_spider.py``).
 3. newsflow: ``scrapy crawl news`` through discovery (sitemap index), extraction with site
-   parsers, cleaning, validation, dedup and run output; then the same with site parsers off
-   (the generic path), when the spider supports ``NEWSFLOW_SITE_PARSERS``.
+   parsers, cleaning, validation, dedup and run output, alternating with the ceiling
+   ``--repeat`` times; then once with site parsers off (``NEWSFLOW_SITE_PARSERS=false``: the generic path).
 4. In one process over a sample of the same pages: pages/s of the generic path
    (extract + clean) and of ``trafilatura.extract`` (default settings).
 
@@ -108,10 +108,6 @@ def extraction_rates(site: Path, sample: int) -> dict[str, float]:
     }
 
 
-def supports_generic_switch() -> bool:
-    return "NEWSFLOW_SITE_PARSERS" in (REPO / "spiders" / "news.py").read_text(encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=5000)
@@ -139,10 +135,9 @@ def main() -> None:
             results["site_parsers_peak_rss_mb"] = stats.get("memusage/max", 0) / 2**20
             results["site_parsers_vs_ceiling"] = statistics.median(ratios)
             results["site_parsers_vs_ceiling_each"] = " ".join(f"{r:.2f}" for r in ratios)
-            if supports_generic_switch():
-                stats = newsflow_crawl(base_url, work, args.pages, "generic", site_parsers=False)
-                results["generic_crawl_pages_per_s"] = rate(stats, "response_received_count")
-                results["generic_articles"] = stats.get("newsflow/articles", 0)
+            stats = newsflow_crawl(base_url, work, args.pages, "generic", site_parsers=False)
+            results["generic_crawl_pages_per_s"] = rate(stats, "response_received_count")
+            results["generic_articles"] = stats.get("newsflow/articles", 0)
         finally:
             server.terminate()
         results.update(extraction_rates(work / "site", args.sample))
