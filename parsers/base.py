@@ -119,6 +119,8 @@ class SiteParser:
     """Short stable name, recorded in ``Article.extractor``."""
     hosts: ClassVar[tuple[str, ...]] = ()
     """Hosts (and their subdomains) whose canonical or fetched URL selects this parser."""
+    subdomains: ClassVar[bool] = True
+    """False: only the hosts themselves (with ``www.``/``m.``), for sites whose sub-sites have layouts of their own."""
     markup: ClassVar[str] = ""
     """A CSS selector that identifies the site's article markup wherever it is re-posted."""
     publisher: ClassVar[str | None] = None
@@ -143,6 +145,8 @@ class SiteParser:
     def claims_url(self, url: str | None) -> bool:
         """True when ``url`` is on one of this site's hosts."""
         host = host_of(url)
+        if not self.subdomains:
+            return host in self.hosts
         return bool(host) and any(host == h or host.endswith("." + h) for h in self.hosts)
 
     def claims_markup(self, page: Page) -> bool:

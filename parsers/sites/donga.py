@@ -19,7 +19,7 @@ at the foot of the text are cut by the clean step.
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of, node_text
+from parsers.base import Page, SiteParser, node_text
 from parsers.sites._select import canonical_of
 
 _PUBLISHED = ".date_info p span[aria-hidden=true]"
@@ -29,6 +29,7 @@ class DongaParser(SiteParser):
     name = "donga.com"
     hosts = ("donga.com",)
     publisher = "동아일보"
+    subdomains = False  # www./m. only: sports., weekly., shindonga. and it. have layouts of their own.
 
     title = ".head_group h1"
     summary = ".news_view h2.sub_tit"
@@ -37,10 +38,6 @@ class DongaParser(SiteParser):
     drop = ("h2.sub_tit", "[class*=view_ad]", "[class*=view_m_ad]")
     figure = "figure"
     caption = "figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: sports., weekly., shindonga. and it. have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

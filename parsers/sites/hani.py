@@ -18,7 +18,7 @@ Metadata dates win; the labelled 등록/수정 items are the fallback.
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of
+from parsers.base import Page, SiteParser
 from parsers.sites._select import canonical_of, stamps
 
 _DATES = "[class*=ArticleDetailView_dateListItem]"
@@ -28,6 +28,7 @@ class HaniParser(SiteParser):
     name = "hani.co.kr"
     hosts = ("hani.co.kr",)
     publisher = "한겨레"
+    subdomains = False  # www./m. only: english. and h21. have layouts of their own.
 
     title = "h3[class*=ArticleDetailView_title]"
     summary = "h4[class*=ArticleDetailView_subtitle]"
@@ -38,10 +39,6 @@ class HaniParser(SiteParser):
     drop = ("[class*=ArticleDetailContent_figcaption]",)
     figure = "figure, [class*=ArticleDetailContent_imageWrap]"
     caption = "[class*=ArticleDetailContent_figcaption], figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: english. and h21. have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

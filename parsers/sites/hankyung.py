@@ -15,7 +15,7 @@ tested on a synthetic page:
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of
+from parsers.base import Page, SiteParser
 from parsers.sites._select import canonical_of
 
 
@@ -23,16 +23,13 @@ class HankyungParser(SiteParser):
     name = "hankyung.com"
     hosts = ("hankyung.com",)
     publisher = "한국경제"
+    subdomains = False  # www./m. only: magazine., plus. and the other sub-sites have layouts of their own.
 
     title = "h1.headline"
     body = "#articletxt, #newsView"
     drop = (".ad", ".related")
     figure = "figure"
     caption = "figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: magazine., plus. and the other sub-sites have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

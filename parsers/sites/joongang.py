@@ -20,7 +20,7 @@ the body for the clean step to cut into the byline and rights fields.
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of
+from parsers.base import Page, SiteParser
 from parsers.sites._select import attr_of, canonical_of
 
 _PUBLISHED = "time[itemprop=datePublished][datetime]"
@@ -31,6 +31,7 @@ class JoongangParser(SiteParser):
     name = "joongang.co.kr"
     hosts = ("joongang.co.kr",)
     publisher = "중앙일보"
+    subdomains = False  # www./m. only: the English daily and the brand sub-sites have layouts of their own.
 
     title = "h1.headline"
     authors = ".byline a"
@@ -40,10 +41,6 @@ class JoongangParser(SiteParser):
     drop = ("#ad_art_content_mid", ".ad_wrap")
     figure = ".ab_photo, figure"
     caption = ".caption, figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: the English daily and the brand sub-sites have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

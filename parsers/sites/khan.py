@@ -17,7 +17,7 @@ Metadata dates win; the labelled ``입력``/``수정`` stamps are the fallback.
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of, node_text
+from parsers.base import Page, SiteParser, node_text
 from parsers.sites._select import canonical_of, stamps
 
 _DATES = ".date .inner p"
@@ -27,6 +27,7 @@ class KhanParser(SiteParser):
     name = "khan.co.kr"
     hosts = ("khan.co.kr",)
     publisher = "경향신문"
+    subdomains = False  # www./m. only: weekly., sports. and the English site have layouts of their own.
 
     title = "article header h1"
     authors = "header .bottom .editor a"
@@ -34,10 +35,6 @@ class KhanParser(SiteParser):
     body = "#articleBody, .art_body"
     figure = ".art_photo, figure"
     caption = "figcaption, .caption, .art_photo_cap"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: weekly., sports. and the English site have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

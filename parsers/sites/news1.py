@@ -20,7 +20,7 @@ The dateline ``(서울=뉴스1) 홍길동 기자 =`` and the ``hong@news1.kr`` t
 from __future__ import annotations
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of
+from parsers.base import Page, SiteParser
 from parsers.sites._select import attr_of, canonical_of
 
 _PUBLISHED = "time#published"
@@ -30,15 +30,12 @@ class News1Parser(SiteParser):
     name = "news1.kr"
     hosts = ("news1.kr",)
     publisher = "뉴스1"
+    subdomains = False  # www./m. only.
 
     authors = "div.box--report-top a.report-by"
     body = "#articleBodyContent, div.detail.sa_area"
     figure = "figure"
     caption = "figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

@@ -27,7 +27,7 @@ import re
 from selectolax.lexbor import LexborNode
 
 from newsflow.items import Article, Image
-from parsers.base import Page, SiteParser, host_of
+from parsers.base import Page, SiteParser
 from parsers.sites._select import attr_of, canonical_of, stamps
 
 _PHOTO = ".thumCont"
@@ -43,16 +43,13 @@ class NewsisParser(SiteParser):
     name = "newsis.com"
     hosts = ("newsis.com",)
     publisher = "뉴시스"
+    subdomains = False  # www./m. only.
 
     summary = ".viewer .summury"
     body = ".viewer article, div.view_text"
     drop = (".summury", "#view_ad", "p.photojournal")
     figure = f"{_PHOTO}, figure"
     caption = "p.photojournal, figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         super().parse(page, article)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, br_lines, host_of, node_text
+from parsers.base import Page, SiteParser, br_lines, node_text
 from parsers.sites._select import attr_of, canonical_of
 
 _STAMP = ".update-time"
@@ -35,6 +35,7 @@ class YnaParser(SiteParser):
     name = "yna.co.kr"
     hosts = ("yna.co.kr",)
     publisher = "연합뉴스"
+    subdomains = False  # www./m. only: en.yna.co.kr and the other sub-sites have layouts of their own.
 
     title = "h1.tit01, .title-article01 h1.tit"
     summary = ".tit-sub h2.tit01"
@@ -44,10 +45,6 @@ class YnaParser(SiteParser):
     drop = ("p.txt-copyright", "aside", ".writer-zone01", ".keyword-zone")
     figure = "figure, .image-zone01, .image-zone"
     caption = ".txt-desc, .tit-cap, figcaption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: en.yna.co.kr and the other sub-sites have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         tree = page.tree

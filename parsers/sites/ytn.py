@@ -24,7 +24,7 @@ import re
 from selectolax.lexbor import LexborNode
 
 from newsflow.items import Article
-from parsers.base import Page, SiteParser, host_of, node_text
+from parsers.base import Page, SiteParser, node_text
 from parsers.sites._select import canonical_of
 
 _PUBLISHED = ".news_info .date"
@@ -39,15 +39,12 @@ class YtnParser(SiteParser):
     name = "ytn.co.kr"
     hosts = ("ytn.co.kr",)
     publisher = "YTN"
+    subdomains = False  # www./m. only: science., star. and radio. have layouts of their own.
 
     title = "h2.news_title"
     body = "#CmAdContent"
     figure = "figure, .photo"
     caption = "figcaption, .caption"
-
-    def claims_url(self, url: str | None) -> bool:
-        # www./m. only: science., star. and radio. have layouts of their own.
-        return host_of(url) in self.hosts
 
     def parse(self, page: Page, article: Article) -> None:
         container = page.tree.css_first(self.body)
