@@ -106,6 +106,20 @@ def cmd_checks(args: argparse.Namespace) -> int:
     return 0 if all(row["ok"] for row in rows) else 1
 
 
+def cmd_integrity(args: argparse.Namespace) -> int:
+    """List rows naming a run or source the warehouse lacks; exit 1 when there are any."""
+    from warehouse.db import connect
+    from warehouse.integrity import dangling_references
+
+    with connect(_database_url(args)) as conn:
+        found = dangling_references(conn)
+    for column, rows in found.items():
+        print(f"FAIL {column}: {rows} rows name a run or source that is not in the warehouse")
+    if not found:
+        print("ok: every row names a run and source the warehouse holds")
+    return 1 if found else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """Replay the bundled site, run the demo DAG with Airflow, load into PostgreSQL, print what landed."""
     from newsflow.demo.run import run_demo
@@ -155,6 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="judge the sources the warehouse has runs of, not the registry's")
     checks = add("checks", cmd_checks, database=True)
     checks.add_argument("run_id")
+    add("integrity", cmd_integrity, database=True)
     demo = add("demo", cmd_demo)
     demo.add_argument("--port", type=int, default=None, help="replay site port (default 8765, else a free one)")
     add("pools", cmd_pools)

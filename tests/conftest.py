@@ -5,7 +5,9 @@ Warehouse fixtures run against a real PostgreSQL server, found by
 127.0.0.1:5432, else an embedded one kept in ``<repo>/.data/pg-test``.
 
 - ``pg_admin_url`` (session): admin URL of that server.
-- ``database_url``: a new empty database ``newsflow_test_<8 hex>``, dropped after the test.
+- ``database_url``: a new empty database ``newsflow_test_<8 hex>``, dropped after the test; before
+  that, a warehouse in it must have no row naming a run or source it lacks
+  (``warehouse.integrity``: the check that replaced those foreign keys runs after every test).
 - ``migrated_url``: the same with the warehouse migrations applied.
 - ``make_article`` / ``make_manifest``: build run output as the crawl writes it
   (``Article.to_record()`` dicts and the run manifest) for loader tests.
@@ -45,8 +47,29 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
     url = create_database(pg_admin_url, name)
     try:
         yield url
+        dangling = _dangling_references(url)
+        assert not dangling, f"rows name a run or source the warehouse lacks: {dangling}"
     finally:
         drop_database(pg_admin_url, name)
+
+
+def _dangling_references(url: str) -> dict[str, int]:
+    """``warehouse.integrity.dangling_references`` where the test left a warehouse with every table it reads."""
+    import psycopg
+
+    from warehouse.db import connect
+    from warehouse.integrity import PROVENANCE, dangling_references
+
+    tables = sorted({t for table, _, target, _ in PROVENANCE for t in (table, target)})
+    try:
+        conn = connect(url, connect_timeout=5)
+    except psycopg.OperationalError:
+        return {}  # a test that stopped or broke the server checks what it needs itself
+    with conn:
+        (missing,) = conn.execute(
+            "SELECT count(*) FROM unnest(%s::text[]) AS t(name) WHERE to_regclass(name) IS NULL", (tables,)
+        ).fetchone()
+        return dangling_references(conn) if missing == 0 else {}
 
 
 @pytest.fixture

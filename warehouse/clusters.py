@@ -157,7 +157,11 @@ def _found_stories(conn: psycopg.Connection, run_id: str, articles: list[int]) -
             SELECT a.article_id, a.original_url, coalesce(a.published_at, a.first_seen_at) AS day, u.url,
                    u.extractor, u.first_seen_at, count(*) OVER (PARTITION BY a.article_id) AS urls
             FROM unnest(%(articles)s::bigint[]) AS t(article_id)
-            JOIN articles a USING (article_id) JOIN article_urls u USING (article_id)
+            -- Index probes per article (LATERAL ... OFFSET 0), never a hash of whole tables.
+            CROSS JOIN LATERAL (SELECT article_id, original_url, published_at, first_seen_at FROM articles a
+                                WHERE a.article_id = t.article_id OFFSET 0) a
+            CROSS JOIN LATERAL (SELECT url, extractor, first_seen_at FROM article_urls u
+                                WHERE u.article_id = t.article_id OFFSET 0) u
         ), best AS (
             -- The page kind only matters (and costs its lookup) when there are several URLs to rank.
             SELECT DISTINCT ON (article_id) article_id, url, day

@@ -19,7 +19,7 @@ loading order does not change the URL rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +84,7 @@ def load_run(
     record, after rolling the whole run back.
     """
     run = parse_manifest(manifest, require_output=True)
-    with conn.transaction():
+    with conn.transaction(), Sketchbook() as book:
         _lock_source(conn, run.source_id)
         existing = conn.execute(
             "SELECT source_id, status, output_sha256, articles_in_output, articles_new, urls_new, urls_seen,"
@@ -100,9 +100,8 @@ def load_run(
                 return LoadResult(*counts, already_loaded=True, revisions_new=revisions_new)
         _upsert_source(conn, run)
         _upsert_run(conn, run, stats, status="loaded", error=None)
-        # Sketching the new texts (the costly part) happens while they stream, before the lock: loads
-        # of other sources do theirs meanwhile.
-        book = Sketchbook()
+        # Sketching the new texts (the costly part) starts while they stream, before the lock, and goes
+        # on in a thread while the server merges: loads of other sources do theirs meanwhile.
         in_output = _stage(conn, run, articles, book)
         if run.expected_count is not None and in_output != run.expected_count:
             raise LoadError(
@@ -248,26 +247,45 @@ def _stage(
     # A load nested in a caller's transaction may run twice before the temporary table is dropped.
     conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
     conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
-    count = 0
-    rows: list[tuple[Any, ...]] = []
-    bodies: list[str] = []
-    for count, record in enumerate(articles, start=1):
-        rows.append(staging_row(count, record, run))
-        bodies.append(record["body"])
-        if len(rows) == _STAGE_CHUNK:
-            _stage_chunk(conn, rows, bodies, book)
-            rows, bodies = [], []
-    _stage_chunk(conn, rows, bodies, book)
+    counted = [0]
+    chunks = _chunks(run, articles, counted)
+    chunk = next(chunks, None)
+    while chunk is not None:
+        rows, bodies = chunk
+        _sketch_fresh(conn, rows, bodies, book)
+        # A queued writer sends the block from its own thread: the server stores this chunk while
+        # this thread reads and checks the next one.
+        with conn.cursor() as cur, cur.copy(
+                "COPY staging_articles FROM STDIN (FORMAT BINARY)", writer=QueuedLibpqWriter(cur)) as copy:
+            copy.write(b"".join([COPY_SIGNATURE, *map(copy_tuple, rows), COPY_TRAILER]))
+            chunk = next(chunks, None)
     # The merge's plans depend on its size and keys (the wide columns' statistics would cost more than they tell).
     conn.execute("ANALYZE staging_articles (content_hash, url, ordinal)")
-    return count
+    return counted[0]
 
 
-def _stage_chunk(conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: list[str], book: Sketchbook) -> None:
-    if not rows:
-        return
-    # The first body of each hash the warehouse does not hold yet is sketched; known texts never are
-    # (their signatures are stored), which keeps a re-crawl of known pages cheap.
+def _chunks(
+    run: RunManifest, articles: Iterable[Mapping[str, Any]], counted: list[int]
+) -> Iterator[tuple[list[tuple[Any, ...]], list[str]]]:
+    """The records as checked staging rows and their bodies, ``_STAGE_CHUNK`` at a time; ``counted[0]`` the count."""
+    rows: list[tuple[Any, ...]] = []
+    bodies: list[str] = []
+    for ordinal, record in enumerate(articles, start=1):
+        rows.append(staging_row(ordinal, record, run))
+        bodies.append(record["body"])
+        counted[0] = ordinal
+        if len(rows) == _STAGE_CHUNK:
+            yield rows, bodies
+            rows, bodies = [], []
+    if rows:
+        yield rows, bodies
+
+
+def _sketch_fresh(conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: list[str], book: Sketchbook) -> None:
+    """Have the book sketch the first body of each hash the warehouse does not hold yet.
+
+    Known texts never are (their signatures are stored), which keeps a re-crawl of known pages cheap.
+    """
     fresh: dict[str, str] = {}
     for row, body in zip(rows, bodies, strict=True):
         content_hash = row[_HASH].decode()
@@ -278,11 +296,7 @@ def _stage_chunk(conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: 
             "SELECT content_hash FROM article_revisions WHERE content_hash = ANY(%s)", (list(fresh),)
         ):
             del fresh[known]
-    statement = "COPY staging_articles FROM STDIN (FORMAT BINARY)"
-    # A queued writer sends the block from its own thread: the server stores it while this one sketches.
-    with conn.cursor() as cur, cur.copy(statement, writer=QueuedLibpqWriter(cur)) as copy:
-        copy.write(b"".join([COPY_SIGNATURE, *map(copy_tuple, rows), COPY_TRAILER]))
-        book.add(list(fresh), list(fresh.values()))
+    book.add_soon(list(fresh), list(fresh.values()))
 
 
 def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int, set[int]]:
@@ -301,7 +315,10 @@ def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int, s
                    (array_agg(seen.http_status ORDER BY seen.fetched_at DESC)
                         FILTER (WHERE seen.http_status IS NOT NULL))[1] AS http_status,
                    (array_agg(seen.extractor ORDER BY seen.fetched_at))[1] AS extractor
-            FROM seen JOIN article_revisions a ON a.content_hash = seen.content_hash
+            -- An index probe per sighting (LATERAL ... OFFSET 0): a join the planner may turn into a hash of
+            -- every version, a cost that would grow with the warehouse (benchmarks/load.py --existing).
+            FROM seen CROSS JOIN LATERAL (SELECT article_id FROM article_revisions a
+                                          WHERE a.content_hash = seen.content_hash OFFSET 0) a
             GROUP BY seen.url, a.article_id
         ), upserted AS (
             INSERT INTO article_urls AS u (url, article_id, source_id, first_seen_at, last_seen_at,
@@ -335,7 +352,8 @@ def _link_run(conn: psycopg.Connection, run: RunManifest) -> None:
         """
         INSERT INTO run_articles (run_id, article_id)
         SELECT DISTINCT %(run_id)s::text, a.article_id
-        FROM staging_articles s JOIN article_revisions a ON a.content_hash = s.content_hash
+        FROM staging_articles s
+        CROSS JOIN LATERAL (SELECT article_id FROM article_revisions a WHERE a.content_hash = s.content_hash OFFSET 0) a
         ORDER BY 2
         """,
         {"run_id": run.run_id},

@@ -11,6 +11,7 @@ shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccar
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,17 +61,32 @@ class NearDuplicate:
 
 
 class Sketchbook:
-    """Version 2 sketches of the texts a load may add, by content hash; filled while the run streams."""
+    """Version 2 sketches of the texts a load may add, by content hash; filled while the run streams.
+
+    ``add_soon`` sketches in a worker thread: numpy's array work releases the GIL, so the sketches
+    are made while the server stages and merges the run. ``rows`` waits for them; ``close`` (or
+    leaving the ``with`` block) stops the thread whatever happened.
+    """
 
     def __init__(self) -> None:
         self._row: dict[str, int] = {}
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._joined: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._queued: set[str] = set()
+        self._pending: list[Future[None]] = []
+        self._worker: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Sketchbook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def __contains__(self, content_hash: str) -> bool:
-        return content_hash in self._row
+        return content_hash in self._row or content_hash in self._queued
 
     def __len__(self) -> int:
+        self.wait()
         return len(self._row)
 
     def add(self, content_hashes: list[str], bodies: list[str]) -> None:
@@ -83,8 +99,30 @@ class Sketchbook:
         self._parts.append((found.signatures, found.band_keys, found.shingles))
         self._joined = None
 
+    def add_soon(self, content_hashes: list[str], bodies: list[str]) -> None:
+        """``add`` in the worker thread, in the order given; the hashes count as in the book at once."""
+        if not bodies:
+            return
+        self._queued.update(content_hashes)
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsflow-sketch")
+        self._pending.append(self._worker.submit(self.add, content_hashes, bodies))
+
+    def wait(self) -> None:
+        """Block until every ``add_soon`` is done; re-raises what a sketch raised."""
+        pending, self._pending = self._pending, []
+        for future in pending:
+            future.result()
+
+    def close(self) -> None:
+        """Stop the worker thread, dropping sketches not started (a failed load needs none)."""
+        if self._worker is not None:
+            self._worker.shutdown(wait=True, cancel_futures=True)
+            self._worker = None
+
     def rows(self, content_hashes: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Signatures, band keys and shingle counts of ``content_hashes`` (all in the book), in that order."""
+        self.wait()
         if self._joined is None:
             self._joined = tuple(np.concatenate(column) for column in zip(*self._parts, strict=True))
         index = np.fromiter((self._row[h] for h in content_hashes), dtype=np.intp, count=len(content_hashes))
@@ -96,6 +134,7 @@ def store_and_match(
     conn: psycopg.Connection, new_revisions: list[tuple[int, int, str]], book: Sketchbook
 ) -> list[NearDuplicate]:
     """Store the sketches of ``new_revisions`` and return their verified near-duplicates among all versions."""
+    book.wait()
     revisions = [(rid, aid, h) for rid, aid, h in new_revisions if h in book]
     if not revisions:
         return []
@@ -199,7 +238,9 @@ def _verify(
         rid: shingle_set(normal_codes(body))
         for rid, body in conn.execute(
             "SELECT r.revision_id, coalesce(r.body, a.body) FROM unnest(%s::bigint[]) AS c(revision_id)"
-            " JOIN article_revisions r USING (revision_id) JOIN articles a USING (article_id)",
+            " CROSS JOIN LATERAL (SELECT revision_id, article_id, body FROM article_revisions r"
+            " WHERE r.revision_id = c.revision_id OFFSET 0) r"
+            " CROSS JOIN LATERAL (SELECT body FROM articles a WHERE a.article_id = r.article_id OFFSET 0) a",
             (needed,),
         )
     }

@@ -36,37 +36,49 @@ def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int])
     if not articles:
         return
     params = {"articles": articles, "run_id": run_id}
+    # Every read of a big table below is an index probe per row of this load (LATERAL ... OFFSET 0):
+    # the planner, misled by estimates of arrays and CTEs, would otherwise hash or merge whole
+    # tables, a cost that grows with the warehouse (benchmarks/load.py --existing).
     changed = conn.execute(
         f"""
         WITH touched AS (
             SELECT DISTINCT m.cluster_id, m.article_id
-            FROM unnest(%(articles)s::bigint[]) AS t(article_id) JOIN cluster_members m USING (article_id)
+            FROM unnest(%(articles)s::bigint[]) AS t(article_id)
+            CROSS JOIN LATERAL (SELECT cluster_id, article_id FROM cluster_members m
+                                WHERE m.article_id = t.article_id OFFSET 0) m
+        ), clusters AS MATERIALIZED (
+            SELECT c.* FROM (SELECT DISTINCT cluster_id FROM touched) t
+            CROSS JOIN LATERAL (SELECT * FROM story_clusters c WHERE c.cluster_id = t.cluster_id OFFSET 0) c
         ), whole AS (
             -- Clusters whose original was touched (its rank may have worsened) or not chosen yet.
-            SELECT c.cluster_id FROM story_clusters c
-            WHERE c.cluster_id IN (SELECT cluster_id FROM touched)
-              AND (c.original_url = '' OR c.original_article_id IN (SELECT article_id FROM touched))
+            SELECT c.cluster_id FROM clusters c
+            WHERE c.original_url = '' OR c.original_article_id IN (SELECT article_id FROM touched)
         ), ranked_members AS (
             SELECT cluster_id, article_id FROM touched
             UNION
-            SELECT c.cluster_id, c.original_article_id FROM story_clusters c
-            WHERE c.cluster_id IN (SELECT cluster_id FROM touched)
+            SELECT cluster_id, original_article_id FROM clusters
             UNION
-            SELECT m.cluster_id, m.article_id FROM whole JOIN cluster_members m USING (cluster_id)
+            SELECT w.cluster_id, m.article_id FROM whole w
+            CROSS JOIN LATERAL (SELECT article_id FROM cluster_members m WHERE m.cluster_id = w.cluster_id OFFSET 0) m
+        ), member_rows AS MATERIALIZED (
+            SELECT r.cluster_id, r.article_id, a.published_at, a.first_seen_at
+            FROM ranked_members r
+            CROSS JOIN LATERAL (SELECT published_at, first_seen_at FROM articles a
+                                WHERE a.article_id = r.article_id OFFSET 0) a
         ), ranked AS (
             SELECT DISTINCT ON (r.cluster_id) r.cluster_id, r.article_id, u.url
-            FROM ranked_members r
-            JOIN articles a USING (article_id)
-            JOIN article_urls u USING (article_id)
+            FROM member_rows r
+            CROSS JOIN LATERAL (SELECT url, extractor, first_seen_at FROM article_urls u
+                                WHERE u.article_id = r.article_id OFFSET 0) u
             ORDER BY r.cluster_id, {_KIND_RANK},
-                     NOT EXISTS (SELECT 1 FROM cluster_members n JOIN articles c USING (article_id)
-                                 WHERE n.cluster_id = r.cluster_id AND c.original_url IS NOT NULL
-                                   AND url_key(c.original_url) = url_key(u.url)),
-                     a.published_at NULLS LAST, a.first_seen_at, a.article_id, u.first_seen_at, u.url
+                     (SELECT 1 FROM cluster_members n JOIN articles c USING (article_id)
+                      WHERE n.cluster_id = r.cluster_id AND c.original_url IS NOT NULL
+                        AND url_key(c.original_url) = url_key(u.url) LIMIT 1) IS NULL,
+                     r.published_at NULLS LAST, r.first_seen_at, r.article_id, u.first_seen_at, u.url
         ), spans AS (
-            SELECT r.cluster_id, min(coalesce(a.published_at, a.first_seen_at)) AS first_published_at,
-                   max(coalesce(a.published_at, a.first_seen_at)) AS last_published_at
-            FROM ranked_members r JOIN articles a USING (article_id)
+            SELECT cluster_id, min(coalesce(published_at, first_seen_at)) AS first_published_at,
+                   max(coalesce(published_at, first_seen_at)) AS last_published_at
+            FROM member_rows
             GROUP BY 1
         ), next AS (
             SELECT r.cluster_id, r.article_id, r.url,
@@ -75,7 +87,7 @@ def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int])
                    CASE WHEN p.original_url = '' THEN s.last_published_at
                         ELSE greatest(p.last_published_at, s.last_published_at) END AS last_published_at,
                    p.original_article_id AS previous_original
-            FROM ranked r JOIN spans s USING (cluster_id) JOIN story_clusters p USING (cluster_id)
+            FROM ranked r JOIN spans s USING (cluster_id) JOIN clusters p USING (cluster_id)
         )
         UPDATE story_clusters c
         SET original_article_id = n.article_id, original_url = n.url, first_published_at = n.first_published_at,
@@ -94,49 +106,54 @@ def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int])
         WITH members AS (
             SELECT article_id FROM unnest(%(articles)s::bigint[]) AS t(article_id)
             UNION
-            SELECT article_id FROM cluster_members WHERE cluster_id = ANY(%(clusters)s)
-        ), kinds AS (
-            SELECT m.article_id, min({_KIND_RANK}) AS kind,
-                   bool_or(url_site(u.url) = url_site(c.original_url)) AS same_site
+            SELECT m.article_id FROM unnest(%(clusters)s::bigint[]) AS c(cluster_id)
+            CROSS JOIN LATERAL (SELECT article_id FROM cluster_members m WHERE m.cluster_id = c.cluster_id OFFSET 0) m
+        ), placed AS MATERIALIZED (
+            -- Each member's cluster and original, and the publishers of both.
+            SELECT m.article_id, m.cluster_id, c.original_article_id, c.original_url,
+                   a.publisher, o.publisher AS original_publisher
             FROM members x
-            JOIN cluster_members m USING (article_id)
-            JOIN story_clusters c USING (cluster_id)
-            JOIN article_urls u ON u.article_id = m.article_id
+            CROSS JOIN LATERAL (SELECT article_id, cluster_id FROM cluster_members m
+                                WHERE m.article_id = x.article_id OFFSET 0) m
+            CROSS JOIN LATERAL (SELECT original_article_id, original_url FROM story_clusters c
+                                WHERE c.cluster_id = m.cluster_id OFFSET 0) c
+            CROSS JOIN LATERAL (SELECT publisher FROM articles a WHERE a.article_id = m.article_id OFFSET 0) a
+            CROSS JOIN LATERAL (SELECT publisher FROM articles o
+                                WHERE o.article_id = c.original_article_id OFFSET 0) o
+        ), kinds AS (
+            SELECT p.article_id, min({_KIND_RANK}) AS kind,
+                   bool_or(url_site(u.url) = url_site(p.original_url)) AS same_site
+            FROM placed p
+            CROSS JOIN LATERAL (SELECT url, extractor FROM article_urls u WHERE u.article_id = p.article_id OFFSET 0) u
             GROUP BY 1
         ), best AS (
             -- Per member, its strongest link to a member of its cluster (index lookups both ways).
-            SELECT m.article_id, l.linked_article_id, l.evidence, l.score
-            FROM members x
-            JOIN cluster_members m USING (article_id)
-            JOIN story_clusters c USING (cluster_id)
+            SELECT p.article_id, l.linked_article_id, l.evidence, l.score
+            FROM placed p
             CROSS JOIN LATERAL (
                 SELECT y.linked_article_id, y.evidence, y.score
-                FROM (SELECT linked_article_id, evidence, score FROM story_links WHERE article_id = m.article_id
+                FROM (SELECT linked_article_id, evidence, score FROM story_links WHERE article_id = p.article_id
                       UNION ALL
-                      SELECT article_id, evidence, score FROM story_links WHERE linked_article_id = m.article_id) y
-                JOIN cluster_members o ON o.article_id = y.linked_article_id AND o.cluster_id = m.cluster_id
-                ORDER BY y.linked_article_id = c.original_article_id DESC,
+                      SELECT article_id, evidence, score FROM story_links WHERE linked_article_id = p.article_id) y
+                JOIN cluster_members o ON o.article_id = y.linked_article_id AND o.cluster_id = p.cluster_id
+                ORDER BY y.linked_article_id = p.original_article_id DESC,
                          array_position(ARRAY['original_url', 'canonical_url', 'near_duplicate'], y.evidence),
                          y.score DESC NULLS LAST, y.linked_article_id
                 LIMIT 1
             ) l
-            WHERE m.article_id <> c.original_article_id
+            WHERE p.article_id <> p.original_article_id
         ), roles AS (
-            SELECT m.article_id,
-                   CASE WHEN m.article_id = c.original_article_id THEN 'original'
+            SELECT p.article_id,
+                   CASE WHEN p.article_id = p.original_article_id THEN 'original'
                         WHEN k.kind = 1 THEN 'portal_copy'
                         WHEN k.kind = 2 THEN 'repost'
-                        WHEN k.same_site OR a.publisher = o.publisher THEN 'update'
+                        WHEN k.same_site OR p.publisher = p.original_publisher THEN 'update'
                         ELSE 'near_duplicate'
                    END AS role,
                    b.evidence, b.score, b.linked_article_id
-            FROM members x
-            JOIN cluster_members m USING (article_id)
-            JOIN story_clusters c USING (cluster_id)
-            JOIN articles a ON a.article_id = m.article_id
-            JOIN articles o ON o.article_id = c.original_article_id
-            JOIN kinds k ON k.article_id = m.article_id
-            LEFT JOIN best b ON b.article_id = m.article_id
+            FROM placed p
+            JOIN kinds k USING (article_id)
+            LEFT JOIN best b USING (article_id)
         )
         UPDATE cluster_members m
         SET role = r.role, evidence = r.evidence, score = r.score, linked_article_id = r.linked_article_id

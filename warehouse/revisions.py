@@ -97,7 +97,8 @@ def merge_versions(conn: psycopg.Connection, run: RunManifest) -> VersionMerge:
 def _stage_versions(conn: psycopg.Connection) -> None:
     # One row per distinct text of the run: its earliest copy (the staging row the version's fields
     # are read from), its seen window, every URL it was seen at, and its article when the warehouse
-    # knows the hash. Only keys and URLs: the wide columns stay in staging_articles.
+    # knows the hash. Only keys and URLs: the wide columns stay in staging_articles. Each version's
+    # article is an index probe (LATERAL ... OFFSET 0), never a hash of every stored version.
     conn.execute("DROP TABLE IF EXISTS pg_temp.run_versions")
     conn.execute(
         """
@@ -113,7 +114,8 @@ def _stage_versions(conn: psycopg.Connection) -> None:
             FROM staging_articles s CROSS JOIN LATERAL unnest(s.url || s.other_urls) AS seen(url)
             GROUP BY s.content_hash
         ) w USING (content_hash)
-        LEFT JOIN article_revisions r USING (content_hash)
+        LEFT JOIN LATERAL (SELECT article_id FROM article_revisions r WHERE r.content_hash = f.content_hash OFFSET 0) r
+            ON true
         """
     )
     conn.execute("ANALYZE run_versions")
