@@ -247,11 +247,12 @@ def _stage(
     # A load nested in a caller's transaction may run twice before the temporary table is dropped.
     conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
     conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
-    counted = [0]
-    chunks = _chunks(run, articles, counted)
+    count = 0
+    chunks = _chunks(run, articles)
     chunk = next(chunks, None)
     while chunk is not None:
         rows, bodies = chunk
+        count += len(rows)
         _sketch_fresh(conn, rows, bodies, book)
         # A queued writer sends the block from its own thread: the server stores this chunk while
         # this thread reads and checks the next one.
@@ -261,19 +262,18 @@ def _stage(
             chunk = next(chunks, None)
     # The merge's plans depend on its size and keys (the wide columns' statistics would cost more than they tell).
     conn.execute("ANALYZE staging_articles (content_hash, url, ordinal)")
-    return counted[0]
+    return count
 
 
 def _chunks(
-    run: RunManifest, articles: Iterable[Mapping[str, Any]], counted: list[int]
+    run: RunManifest, articles: Iterable[Mapping[str, Any]]
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[str]]]:
-    """The records as checked staging rows and their bodies, ``_STAGE_CHUNK`` at a time; ``counted[0]`` the count."""
+    """The records as checked staging rows and their bodies, ``_STAGE_CHUNK`` at a time."""
     rows: list[tuple[Any, ...]] = []
     bodies: list[str] = []
     for ordinal, record in enumerate(articles, start=1):
         rows.append(staging_row(ordinal, record, run))
         bodies.append(record["body"])
-        counted[0] = ordinal
         if len(rows) == _STAGE_CHUNK:
             yield rows, bodies
             rows, bodies = [], []
