@@ -15,7 +15,9 @@ articles file with ``warehouse.run_output.read_articles``. Prints the load's tim
 
 ``--existing`` then fills the warehouse to each size (through the same loader, in runs of up to
 50,000, also timed) and measures a load of ``--articles`` new articles on top: load and dedup
-(sketching, signature storage and matching, URL links, clustering) ms per article.
+(sketching, signature storage and matching, URL links, clustering) ms per article. The history is
+dated as a real one is: ``--per-day`` articles a day (20,000 by default) from 2026-01-01 on, each
+run after the one before, so a warehouse of 1,000,000 holds 50 days of news.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ _VOCABULARY = ("정부는 반도체 수출 지원 방안을 발표했다 시장�
 WORDS = _VOCABULARY.split(" ")
 # Stages of the load, timed apart; the last four (and the sketching) are dedup. Sketching runs in a
 # thread beside staging and the merge, so its time is shown but not added to the load's dedup time.
+# The generated history: articles published at an even rate (``--per-day``) from this day on.
+HISTORY_STARTS = datetime(2026, 1, 1, tzinfo=UTC)
 STAGES = ("_stage", "merge_versions", "_merge_urls", "_link_run", "store_and_match", "url_links", "cluster_run")
 DEDUP = ("backfill", "store_and_match", "url_links", "cluster_run")
 
@@ -104,10 +108,10 @@ class Texts:
         return body
 
 
-def records(n: int, seed: int, start: datetime, texts: Texts) -> Iterator[dict[str, Any]]:
+def records(n: int, seed: int, start: datetime, step: timedelta, texts: Texts) -> Iterator[dict[str, Any]]:
     for i in range(n):
         body = texts.body()
-        fetched = start + timedelta(seconds=i)
+        fetched = start + i * step
         yield {
             "url": f"https://www.example.kr/news/{seed}/{i}", "source": "bench", "title": f"기사 {seed}-{i}",
             "canonical_url": f"https://www.example.kr/news/{seed}/{i}", "publisher": "벤치", "original_url": None,
@@ -121,10 +125,13 @@ def records(n: int, seed: int, start: datetime, texts: Texts) -> Iterator[dict[s
         }
 
 
-def write_run(store: Path, run_id: str, n: int, seed: int, texts: Texts) -> RunOutput:
-    start = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=seed)
+def write_run(store: Path, run_id: str, n: int, seed: int, texts: Texts, first: int = 0,
+              per_day: int = 20_000) -> RunOutput:
+    """A run of ``n`` articles, the ``first``-th article of the history onwards, published ``per_day`` a day."""
+    step = timedelta(days=1) / per_day
+    start = HISTORY_STARTS + first * step
     writer = RunOutputWriter(run_uri(str(store), "bench", run_id))
-    for record in records(n, seed, start, texts):
+    for record in records(n, seed, start, step, texts):
         writer.write(record)
     manifest = writer.finish({"run_id": run_id, "source": {"id": "bench", "name": "bench", "publisher": "벤치"},
                               "started_at": start, "finished_at": start + timedelta(hours=1),
@@ -193,6 +200,9 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=5000, help="articles in each measured run")
     parser.add_argument("--existing", default="", help="comma-separated warehouse sizes to measure on top of")
     parser.add_argument("--fill-batch", type=int, default=50_000, help="articles per run while filling")
+    parser.add_argument("--per-day", type=int, default=20_000,
+                        help="articles published a day in the generated history (near-duplicates are looked "
+                             "for in a version's own and neighbouring weeks: this sets how many articles those hold)")
     args = parser.parse_args()
     admin = find_postgres(REPO / ".data" / "pg")
     name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
@@ -204,7 +214,7 @@ def main() -> None:
         apply_migrations(url)
         with tempfile.TemporaryDirectory(prefix="newsflow-load-") as tmp:
             store = Path(tmp)
-            output = write_run(store, "measured-0", args.articles, 0, texts)
+            output = write_run(store, "measured-0", args.articles, 0, texts, 0, args.per_day)
             watch.reset()
             seconds = timed_load(url, output)
             spent = watch.reset()
@@ -212,7 +222,8 @@ def main() -> None:
             print(f"articles {args.articles}: load {args.articles / seconds:,.0f} articles/s; "
                   f"raw binary COPY {args.articles / floor:,.0f} rows/s; ratio {floor / seconds:.2f}")
             print(f"  stages, ms/article: {stage_line(spent, args.articles)}")
-            again = timed_load(url, write_run(store, "measured-again", args.articles, 0, Texts(pool, 0)))
+            repeat = write_run(store, "measured-again", args.articles, 0, Texts(pool, 0), 0, args.per_day)
+            again = timed_load(url, repeat)
             print(f"the same articles again (every row known): {args.articles / again:,.0f} articles/s")
             watch.reset()
             loaded, seed = args.articles, 1
@@ -221,12 +232,12 @@ def main() -> None:
                 fill_started, filled = time.perf_counter(), 0
                 while loaded < size:
                     batch = min(args.fill_batch, size - loaded)
-                    filler = write_run(store, f"fill-{seed}", batch, seed, texts)
+                    filler = write_run(store, f"fill-{seed}", batch, seed, texts, loaded, args.per_day)
                     timed_load(url, filler)
                     _remove(filler)
                     loaded, filled, seed = loaded + batch, filled + batch, seed + 1
                 fill_rate = filled / (time.perf_counter() - fill_started) if filled else float("nan")
-                output = write_run(store, f"measured-{size}", args.articles, seed, texts)
+                output = write_run(store, f"measured-{size}", args.articles, seed, texts, loaded, args.per_day)
                 seed += 1
                 watch.reset()
                 seconds = timed_load(url, output)

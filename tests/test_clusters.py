@@ -16,8 +16,10 @@ import pytest
 from parsers import extract
 from pipelines.clean import clean_article
 from pipelines.fingerprint import content_hash
+from pipelines.neardup import BANDS_V2, sketches
 from warehouse.db import connect
 from warehouse.load import load_run
+from warehouse.migrate import apply_migrations
 
 MakeArticle = Callable[..., dict[str, Any]]
 MakeManifest = Callable[..., dict[str, Any]]
@@ -148,16 +150,40 @@ def test_rerunning_loads_changes_no_cluster(
     assert dump(conn) == before
 
 
-def test_near_copies_published_weeks_apart_are_linked_but_not_one_story(
-    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
+# The MK page is dated 2025-12-15 16:45 KST, in LSH week 2919 (UTC weeks since 1970, from Thursdays).
+@pytest.mark.parametrize(("copy_dated", "links", "stories"), [
+    ("2025-12-19T10:00:00+09:00", ["near_duplicate"], 1),   # 4 days later, the next week
+    ("2025-12-10T10:00:00+09:00", ["near_duplicate"], 1),   # 5 days earlier, the week before
+    ("2025-12-24T10:00:00+09:00", ["near_duplicate"], 2),   # 9 days later: searched, but beyond a story's span
+    ("2025-12-26T10:00:00+09:00", [], 2),                   # two weeks later: not searched
+    ("2026-01-20T10:00:00+09:00", [], 2),
+], ids=["next-week", "week-before", "beyond-story-span", "two-weeks-on", "five-weeks-on"])
+@pytest.mark.parametrize("order", ["original-first", "copy-first", "one-run"])
+def test_near_copies_are_looked_for_among_versions_dated_in_neighbouring_weeks(
+    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest,
+    copy_dated: str, links: list[str], stories: int, order: str,
 ) -> None:
     body = board_body()
-    load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
-    later = record(make_article, "mk", "https://www.mk.co.kr/news/it/11590001", body + "\n\n1년 전 기사다.",
-                   published_at="2026-01-20T10:00:00+09:00")
-    load(conn, make_manifest, "mk-run-2", [later])
-    assert conn.execute("SELECT count(*) FROM story_clusters").fetchone() == (2,)
-    assert conn.execute("SELECT evidence FROM story_links").fetchall() == [("near_duplicate",)]
+    original = mk_page(make_article, body)
+    copy = record(make_article, "mk", "https://www.mk.co.kr/news/it/11590001", body + "\n\n1년 전 기사다.",
+                  published_at=copy_dated)
+    if order == "one-run":  # the pair meets in numpy, not in the index
+        load(conn, make_manifest, "run", [original, copy])
+    else:
+        runs = [("run-original", [original]), ("run-copy", [copy])]
+        for run_id, pages in reversed(runs) if order == "copy-first" else runs:
+            load(conn, make_manifest, run_id, pages)
+    assert conn.execute("SELECT count(*) FROM story_clusters").fetchone() == (stories,)
+    assert [e for (e,) in conn.execute("SELECT evidence FROM story_links")] == links
+
+
+def test_lsh_keys_are_filed_under_the_week_of_their_version(
+    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
+) -> None:
+    load(conn, make_manifest, "mk-run", [mk_page(make_article, board_body())])
+    weeks = conn.execute("SELECT DISTINCT key >> 47 FROM article_lsh_keys").fetchall()
+    assert weeks == [(2919,)]
+    assert conn.execute("SELECT count(*) FROM article_lsh_keys").fetchone() == (BANDS_V2,)
 
 
 def test_concurrent_loads_of_two_sources_make_one_story(
@@ -204,6 +230,35 @@ def test_content_hash_of_the_fixture_is_what_the_loader_sees() -> None:
     body = board_body()
     assert len(body.split("\n\n")) == 14
     assert hashlib.sha256(body.encode()).hexdigest()
+
+
+def test_migration_0008_files_stored_keys_as_the_loader_does(
+    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
+) -> None:
+    body = board_body()
+    load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
+    load(conn, make_manifest, "board-run", [board_copy(make_article, body + "\n\n게시판 추가 문단이다.")])
+    later = record(make_article, "mk", "https://www.mk.co.kr/news/it/11590001", body + "\n\n1년 전 기사다.",
+                   published_at="2026-03-02T09:00:00+09:00")
+    load(conn, make_manifest, "later-run", [later])
+    filed = conn.execute("SELECT key, revision_id FROM article_lsh_keys ORDER BY 1, 2").fetchall()
+    # The board copy, dated by its fetch, shares the MK page's week; the later page has its own.
+    assert len({key >> 47 for key, _ in filed}) == 2
+    # Put the keys back as migration 0006 stored them (the band hashes alone), then migrate again.
+    versions = conn.execute(
+        "SELECT r.revision_id, coalesce(r.body, a.body) FROM article_revisions r JOIN articles a USING (article_id)"
+    ).fetchall()
+    band_keys = sketches([text for _, text in versions]).band_keys
+    conn.execute("DELETE FROM article_lsh_keys")
+    with conn.cursor() as cur, cur.copy("COPY article_lsh_keys (key, revision_id) FROM STDIN") as copy:
+        for (rid, _), keys in zip(versions, band_keys.tolist(), strict=True):
+            for key in keys:
+                copy.write_row((key, rid))
+    conn.execute("DROP FUNCTION lsh_day, lsh_week")
+    conn.execute("DELETE FROM schema_migrations WHERE name = '0008_lsh_keys_by_week'")
+    conn.commit()
+    assert apply_migrations(conn) == ["0008_lsh_keys_by_week"]
+    assert conn.execute("SELECT key, revision_id FROM article_lsh_keys ORDER BY 1, 2").fetchall() == filed
 
 
 def test_versions_stored_before_version_2_sketches_are_back_filled_and_still_matched(

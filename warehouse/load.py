@@ -124,7 +124,7 @@ def load_run(
         urls_new, urls_seen, url_changed = _merge_urls(conn, run)
         _link_run(conn, run)
         near = store_and_match(conn, merge.new_revisions, book)
-        changed = url_changed | {article_id for _, article_id, _ in merge.new_revisions}
+        changed = url_changed | {version.article_id for version in merge.new_revisions}
         cluster_run(conn, run.run_id, merge.new_articles, url_links(conn), near, changed)
         articles_new = conn.execute(
             "SELECT count(*) FROM articles WHERE first_run_id = %s", (run.run_id,)

@@ -2,11 +2,12 @@
 
 The loader sketches the run's new texts while it streams them (``Sketchbook``, before any lock),
 so concurrent loads do that costly part in parallel; ``store_and_match`` then, under the merge
-lock, stores the version 2 signatures (``article_minhash``) and LSH keys (``article_lsh_keys``)
-and finds candidates with one indexed probe per key, so they span every run, process and
-machine. Candidates are filtered by the signatures' estimated Jaccard and confirmed on the exact
-shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccard of at least
-``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``.
+lock, stores the version 2 signatures (``article_minhash``) and LSH keys (``article_lsh_keys``,
+filed under the week each version is dated in) and finds candidates with one indexed probe per
+key among the versions dated in the same week or the weeks either side, from every run, process
+and machine. Candidates are filtered by the signatures' estimated Jaccard and confirmed on the
+exact shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccard of at
+least ``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pipelines.neardup import (
     shingle_set,
     sketches,
 )
+from warehouse.revisions import NewVersion
 from warehouse.run_output import COPY_SIGNATURE, COPY_TRAILER
 
 # Candidates whose estimated Jaccard is below this are dropped before the exact check. With 128
@@ -39,6 +41,12 @@ PREFILTER = 0.3
 MAX_CANDIDATES = 20
 # Versions kept (and read) per LSH bucket; see store_and_match.
 BUCKET_LIMIT = 20
+# A stored key is its version's week (SQL ``lsh_week``) above 47 bits of band hash (migration 0008).
+WEEK_SHIFT = 47
+BAND_HASH = (1 << WEEK_SHIFT) - 1
+# Weeks either side of a version's own that its near-duplicates are looked for in: one covers
+# every pair dated within seven days of each other, the most a story spans (clusters.STORY_SPAN).
+NEIGHBOUR_WEEKS = 1
 # Versions back-filled per round trip.
 _BACKFILL_BATCH = 2000
 
@@ -131,24 +139,25 @@ class Sketchbook:
 
 
 def store_and_match(
-    conn: psycopg.Connection, new_revisions: list[tuple[int, int, str]], book: Sketchbook
+    conn: psycopg.Connection, new_revisions: list[NewVersion], book: Sketchbook
 ) -> list[NearDuplicate]:
-    """Store the sketches of ``new_revisions`` and return their verified near-duplicates among all versions."""
+    """Store the sketches of ``new_revisions``; return their verified near-duplicates among versions dated near them."""
     book.wait()
-    revisions = [(rid, aid, h) for rid, aid, h in new_revisions if h in book]
+    revisions = [version for version in new_revisions if version.content_hash in book]
     if not revisions:
         return []
-    revision_ids = np.fromiter((rid for rid, _, _ in revisions), dtype=np.int64, count=len(revisions))
-    signatures, keys, shingles = book.rows([h for _, _, h in revisions])
+    revision_ids = np.fromiter((v.revision_id for v in revisions), dtype=np.int64, count=len(revisions))
+    weeks = np.fromiter((v.lsh_week for v in revisions), dtype=np.int64, count=len(revisions))
+    signatures, keys, shingles = book.rows([v.content_hash for v in revisions])
     _copy_minhash(conn, revision_ids, signatures, shingles)
     searchable = shingles > 0  # an empty text is never anybody's candidate
     key_rows = np.repeat(np.flatnonzero(searchable), BANDS_V2)
-    new_keys = keys[searchable].ravel()
+    new_keys = week_keys(keys[searchable], weeks[searchable]).ravel()
     candidates = _candidates(conn, new_keys, revision_ids[key_rows])
     if not candidates:
         return []
-    article_of = {rid: aid for rid, aid, _ in revisions}
-    row_of = {rid: i for i, (rid, _, _) in enumerate(revisions)}
+    article_of = {v.revision_id: v.article_id for v in revisions}
+    row_of = {v.revision_id: i for i, v in enumerate(revisions)}
     stored = sorted({other for _, other in candidates if other not in row_of})
     # Signatures and articles of the stored candidates by key: index lookups, never a join the planner
     # could turn into a scan of whole tables.
@@ -179,17 +188,43 @@ def store_and_match(
     return _verify(conn, pairs, known)
 
 
+def week_keys(band_keys: np.ndarray, weeks: np.ndarray) -> np.ndarray:
+    """The stored form of band keys (n, BANDS_V2) of versions dated in ``weeks`` (n,): week in the top bits.
+
+    The index is then ordered by week first, so a load writes into its own weeks' part of it
+    (migration 0008 says why and rewrites the keys stored before it the same way).
+    """
+    return (weeks[:, None] << WEEK_SHIFT) | (band_keys & BAND_HASH)
+
+
 def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.ndarray) -> dict[tuple[int, int], int]:
     """Store the new versions' LSH keys; (new version, other version) -> bands they share.
 
-    One index scan finds the stored versions of every key (``= ANY`` of the sorted keys: one
-    descent each, no per-key plan); each bucket offers its newest ``BUCKET_LIMIT`` versions, and a
-    bucket that already holds ``BUCKET_LIMIT`` takes no more: it is a templated text's (a daily
-    market table, a weather report) and says little. New versions sharing a key meet in numpy.
+    Each version looks for its band keys filed under its own week and the ``NEIGHBOUR_WEEKS``
+    either side. One index scan finds the stored versions of every such key (``= ANY`` of the
+    sorted keys: one descent each, no per-key plan); each bucket offers its newest
+    ``BUCKET_LIMIT`` versions, and a bucket that already holds ``BUCKET_LIMIT`` takes no more: it
+    is a templated text's (a daily market table, a weather report) and says little. New versions
+    that look for each other's keys meet in numpy.
     """
     order = np.lexsort((revision_ids, keys))
     keys, revision_ids = keys[order], revision_ids[order]
-    distinct = np.unique(keys)
+    shifts = np.arange(-NEIGHBOUR_WEEKS, NEIGHBOUR_WEEKS + 1, dtype=np.int64)
+    wanted = (keys[:, None] + (shifts << WEEK_SHIFT)).ravel()
+    wanted_by = np.repeat(revision_ids, shifts.size)
+    own_week = np.tile(shifts == 0, keys.size)
+    order = np.lexsort((wanted_by, wanted))
+    wanted, wanted_by, own_week = wanted[order], wanted_by[order], own_week[order]
+    distinct = np.unique(wanted)
+    # Weeks the index holds nothing of (as a rule the week after the current one) are not probed:
+    # a third of the keys, each an index descent.
+    weeks = np.unique(distinct >> WEEK_SHIFT)
+    stored_weeks = [week for (week,) in conn.execute(
+        "SELECT w FROM unnest(%s::bigint[]) AS w WHERE EXISTS"
+        " (SELECT FROM article_lsh_keys WHERE key >= w << %s AND key < (w + 1) << %s)",
+        (weeks.tolist(), WEEK_SHIFT, WEEK_SHIFT),
+    )]
+    distinct = distinct[np.isin(distinct >> WEEK_SHIFT, stored_weeks)]
     conn.execute("DROP TABLE IF EXISTS pg_temp.probe_keys")
     conn.execute("CREATE TEMPORARY TABLE probe_keys (key int8) ON COMMIT DROP")
     probe = np.empty(distinct.size, dtype=_PROBE_ROW)
@@ -206,17 +241,18 @@ def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.nda
     for key, stored in bucket.items():
         if len(stored) >= BUCKET_LIMIT:
             full.add(key)
-        for rid in revision_ids[np.searchsorted(keys, key, "left"):np.searchsorted(keys, key, "right")].tolist():
+        for rid in wanted_by[np.searchsorted(wanted, key, "left"):np.searchsorted(wanted, key, "right")].tolist():
             for other in stored[:BUCKET_LIMIT]:
                 shared[(rid, other)] = shared.get((rid, other), 0) + 1
-    # Keys new versions share with each other (a copy loaded in the run of its original).
-    repeated = np.flatnonzero(keys[1:] == keys[:-1])
-    for start in np.unique(np.searchsorted(keys, keys[repeated], "left")).tolist():
-        group = revision_ids[start:np.searchsorted(keys, keys[start], "right")].tolist()
-        for rid in group:
-            # As with a stored bucket, the newest BUCKET_LIMIT others: a templated text's crowd says little.
-            for other in [o for o in reversed(group) if o != rid][:BUCKET_LIMIT]:
-                shared[(rid, other)] = shared.get((rid, other), 0) + 1
+    # Keys new versions look for that other new versions file (a copy loaded in the run of its
+    # original): each wanted key's new versions, less the version itself where it is its own key.
+    first, last = np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right")
+    for i in np.flatnonzero(last - first > own_week).tolist():
+        rid = int(wanted_by[i])
+        group = revision_ids[first[i]:last[i]].tolist()
+        # As with a stored bucket, the newest BUCKET_LIMIT others: a templated text's crowd says little.
+        for other in [o for o in reversed(group) if o != rid][:BUCKET_LIMIT]:
+            shared[(rid, other)] = shared.get((rid, other), 0) + 1
     if full:
         keep = ~np.isin(keys, np.fromiter(full, dtype=np.int64, count=len(full)))
         keys, revision_ids = keys[keep], revision_ids[keep]
@@ -264,22 +300,24 @@ def backfill(conn: psycopg.Connection) -> int:
     done = 0
     while True:
         rows = conn.execute(
-            "SELECT b.revision_id, coalesce(r.body, a.body) FROM minhash_backfill b"
+            "SELECT b.revision_id, coalesce(r.body, a.body), lsh_week(lsh_day(r.published_at, r.first_seen_at))"
+            " FROM minhash_backfill b"
             " JOIN article_revisions r USING (revision_id) JOIN articles a USING (article_id)"
             " ORDER BY b.revision_id LIMIT %s",
             (_BACKFILL_BATCH,),
         ).fetchall()
         if not rows:
             return done
-        ids = np.array([rid for rid, _ in rows], dtype=np.int64)
-        found = sketches([body for _, body in rows])
+        ids = np.array([rid for rid, _, _ in rows], dtype=np.int64)
+        weeks = np.array([week for _, _, week in rows], dtype=np.int64)
+        found = sketches([body for _, body, _ in rows])
         conn.execute("DELETE FROM article_minhash WHERE revision_id = ANY(%s) AND minhash_version = %s",
                      (ids.tolist(), MINHASH_VERSION))
         _copy_minhash(conn, ids, found.signatures, found.shingles)
         searchable = found.shingles > 0
         conn.execute("DROP TABLE IF EXISTS pg_temp.backfill_keys")
         conn.execute("CREATE TEMPORARY TABLE backfill_keys (key int8, revision_id int8) ON COMMIT DROP")
-        _copy_keys(conn, "backfill_keys", found.band_keys[searchable], ids[searchable])
+        _copy_keys(conn, "backfill_keys", week_keys(found.band_keys[searchable], weeks[searchable]), ids[searchable])
         conn.execute("INSERT INTO article_lsh_keys SELECT * FROM backfill_keys ORDER BY 1, 2 ON CONFLICT DO NOTHING")
         conn.execute("DELETE FROM minhash_backfill WHERE revision_id = ANY(%s)", (ids.tolist(),))
         done += len(rows)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import psycopg
 
@@ -31,12 +32,22 @@ ARTICLE_COLUMNS = (
 _KEEP_WHEN_MISSING = {"published_at", "published_at_raw"}  # a revision rarely repeats 입력 time; keep the first
 
 
+class NewVersion(NamedTuple):
+    """A version new to the warehouse, as near-duplicate search needs it."""
+
+    revision_id: int
+    article_id: int
+    content_hash: str
+    lsh_week: int
+    """The week its LSH keys are filed under (SQL ``lsh_week``, migration 0008)."""
+
+
 @dataclass
 class VersionMerge:
     """What the merge wrote."""
 
-    new_revisions: list[tuple[int, int, str]] = field(default_factory=list)
-    """``(revision_id, article_id, content_hash)`` of every version new to the warehouse."""
+    new_revisions: list[NewVersion] = field(default_factory=list)
+    """Every version new to the warehouse."""
     new_articles: list[int] = field(default_factory=list)
     revisions_new: int = 0
     """New versions of articles that were already in the warehouse."""
@@ -233,8 +244,8 @@ def _supersede(conn: psycopg.Connection) -> int:
     return conn.execute("SELECT count(*) FROM version_plan WHERE existing").fetchone()[0]
 
 
-def _insert_revisions(conn: psycopg.Connection, run: RunManifest) -> list[tuple[int, int, str]]:
-    return conn.execute(
+def _insert_revisions(conn: psycopg.Connection, run: RunManifest) -> list[NewVersion]:
+    rows = conn.execute(
         """
         INSERT INTO article_revisions (article_id, content_hash, hash_version, title, summary, body, authors,
                                        published_at, modified_at, modified_at_raw, url, first_seen_at,
@@ -244,7 +255,8 @@ def _insert_revisions(conn: psycopg.Connection, run: RunManifest) -> list[tuple[
                s.modified_at_raw, v.url, v.first_seen_at, v.last_seen_at, %(run_id)s
         FROM version_plan p JOIN run_versions v USING (content_hash) JOIN staging_articles s ON s.ordinal = v.ordinal
         ORDER BY v.content_hash
-        RETURNING revision_id, article_id, content_hash
+        RETURNING revision_id, article_id, content_hash, lsh_week(lsh_day(published_at, first_seen_at))
         """,
         {"run_id": run.run_id},
     ).fetchall()
+    return [NewVersion(*row) for row in rows]
