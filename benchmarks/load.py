@@ -48,10 +48,10 @@ _VOCABULARY = ("정부는 반도체 수출 지원 방안을 발표했다 시장�
                "늘리고 있다 전문가들은 내년 경기 회복을 전망했다 서울 부동산 가격이 다시 오르고 있다 국회는 "
                "예산안을 처리했다 인공지능 산업 육성 계획이 나왔다 노조는 파업을 예고했다")
 WORDS = _VOCABULARY.split(" ")
-# Stages of the load, timed apart; the last four (and the sketching) are dedup. Sketching runs in a
-# thread beside staging and the merge, so its time is shown but not added to the load's dedup time.
 # The generated history: articles published at an even rate (``--per-day``) from this day on.
 HISTORY_STARTS = datetime(2026, 1, 1, tzinfo=UTC)
+# Stages of the load, timed apart; the last four (and the sketching) are dedup. Sketching runs in a
+# thread beside staging and the merge, so its time is shown but not added to the load's dedup time.
 STAGES = ("_stage", "merge_versions", "_merge_urls", "_link_run", "store_and_match", "url_links", "cluster_run")
 DEDUP = ("backfill", "store_and_match", "url_links", "cluster_run")
 
