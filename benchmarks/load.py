@@ -1,7 +1,7 @@
 """Warehouse load rate against a raw binary COPY of the same rows, and how load and dedup cost grow with the warehouse.
 
     python -m benchmarks.load --articles 5000
-    python -m benchmarks.load --articles 5000 --existing 10000,100000,1000000
+    python -m benchmarks.load --articles 5000 --existing 10000,100000,1000000 --repeat 3
 
 Generates Korean articles of 3-9 KB from 200,000 sentences made of the shared corpus's words (the
 lovit Naver texts; a fixed vocabulary where the corpus is absent), so that, as between real
@@ -14,9 +14,10 @@ the same rows in binary into a bare table with no index: the floor any loader pa
 articles file with ``warehouse.run_output.read_articles``. Prints the load's time per stage.
 
 ``--existing`` then fills the warehouse to each size (through the same loader, in runs of up to
-50,000, also timed) and measures a load of ``--articles`` new articles on top: load and dedup
-(sketching, signature storage and matching, URL links, clustering) ms per article. The history is
-dated as a real one is: ``--per-day`` articles a day (20,000 by default) from 2026-01-01 on, each
+50,000, also timed) and measures ``--repeat`` loads of ``--articles`` new articles on top: load
+and dedup (sketching, signature storage and matching, URL links, clustering) ms per article, the
+median and the range (one load on a shared VM moves by a third; three at each size tell a trend
+from noise). The history is dated as a real one is: ``--per-day`` articles a day (20,000 by default) from 2026-01-01 on, each
 run after the one before, so a warehouse of 1,000,000 holds 50 days of news.
 """
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import statistics
 import tempfile
 import time
 import uuid
@@ -203,6 +205,8 @@ def main() -> None:
     parser.add_argument("--per-day", type=int, default=20_000,
                         help="articles published a day in the generated history (near-duplicates are looked "
                              "for in a version's own and neighbouring weeks: this sets how many articles those hold)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="measured loads at each --existing size: the median is printed, the range beside it")
     args = parser.parse_args()
     admin = find_postgres(REPO / ".data" / "pg")
     name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
@@ -227,7 +231,7 @@ def main() -> None:
             print(f"the same articles again (every row known): {args.articles / again:,.0f} articles/s")
             watch.reset()
             loaded, seed = args.articles, 1
-            print(f"{'existing':>10} {'load ms/article':>16} {'dedup ms/article':>17} {'fill articles/s':>16}  stages")
+            print(f"{'existing':>10} {'load ms/article':>24} {'dedup ms/article':>24} {'fill articles/s':>16}  stages")
             for size in (int(s) for s in args.existing.split(",") if s):
                 fill_started, filled = time.perf_counter(), 0
                 while loaded < size:
@@ -237,18 +241,28 @@ def main() -> None:
                     _remove(filler)
                     loaded, filled, seed = loaded + batch, filled + batch, seed + 1
                 fill_rate = filled / (time.perf_counter() - fill_started) if filled else float("nan")
-                output = write_run(store, f"measured-{size}", args.articles, seed, texts, loaded, args.per_day)
-                seed += 1
-                watch.reset()
-                seconds = timed_load(url, output)
-                spent = watch.reset()
-                _remove(output)
-                loaded += args.articles
-                dedup = sum(v for k, v in spent.items() if k in DEDUP)
-                print(f"{size:>10,} {seconds * 1000 / args.articles:>16.3f} {dedup * 1000 / args.articles:>17.3f} "
+                loads, dedups, spent = [], [], {}
+                for _ in range(args.repeat):
+                    output = write_run(store, f"measured-{seed}", args.articles, seed, texts, loaded, args.per_day)
+                    seed += 1
+                    watch.reset()
+                    loads.append(timed_load(url, output))
+                    stages = watch.reset()
+                    dedups.append(sum(v for k, v in stages.items() if k in DEDUP))
+                    spent = {k: spent.get(k, 0.0) + v / args.repeat for k, v in stages.items()}
+                    _remove(output)
+                    loaded += args.articles
+                print(f"{size:>10,} {_per_article(loads, args.articles):>24} {_per_article(dedups, args.articles):>24} "
                       f"{fill_rate:>16,.0f}  {stage_line(spent, args.articles)}", flush=True)
     finally:
         drop_database(admin, name)
+
+
+def _per_article(seconds: list[float], n: int) -> str:
+    """The median ms per article of some loads of ``n``, with their range when there are several."""
+    ms = sorted(s * 1000 / n for s in seconds)
+    median = statistics.median(ms)
+    return f"{median:.3f}" if len(ms) == 1 else f"{median:.3f} ({ms[0]:.2f}-{ms[-1]:.2f})"
 
 
 def _remove(output: RunOutput) -> None:

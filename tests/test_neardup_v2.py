@@ -12,6 +12,7 @@ from pipelines.fingerprint import normalize_for_hash
 from pipelines.neardup import (
     BANDS_V2,
     NUM_PERM,
+    distinct,
     jaccard,
     normal_codes,
     shingle_hashes,
@@ -26,6 +27,15 @@ _MAX = 0xFFFFFFFF
 # and conjoining jamo (which compose), full-width forms, ligatures, combining marks, curly quotes and
 # dashes, the ellipsis, characters beyond the BMP, and whitespace of every kind.
 _TRICKY = "가각힣ㄱㅏ\u1100\u1161\u11a8ＡＢ１２ﬁé\u0301e\u0300“”‘’—–…·「」\U0001F600\U00020000 \t\n\u3000\u00a0"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1)), st.sampled_from(["<i8", "<u4"]))
+def test_distinct_is_np_unique(values: list[int], dtype: str) -> None:
+    array = np.array(values, dtype=np.int64).astype(dtype)
+    found = distinct(array)
+    assert found.dtype == array.dtype
+    assert np.array_equal(found, np.unique(array))
 
 
 def text_of(codes: np.ndarray) -> str:

@@ -23,6 +23,7 @@ from pipelines.neardup import (
     MINHASH_VERSION,
     NUM_PERM,
     THRESHOLD,
+    distinct,
     jaccard,
     normal_codes,
     shingle_set,
@@ -207,28 +208,31 @@ def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.nda
     is a templated text's (a daily market table, a weather report) and says little. New versions
     that look for each other's keys meet in numpy.
     """
-    order = np.lexsort((revision_ids, keys))
+    # Sorted by key, then revision (stable sorts: lexsort and np.unique cost ten times more here).
+    order = np.argsort(revision_ids, kind="stable")
+    order = order[np.argsort(keys[order], kind="stable")]
     keys, revision_ids = keys[order], revision_ids[order]
     shifts = np.arange(-NEIGHBOUR_WEEKS, NEIGHBOUR_WEEKS + 1, dtype=np.int64)
-    wanted = (keys[:, None] + (shifts << WEEK_SHIFT)).ravel()
-    wanted_by = np.repeat(revision_ids, shifts.size)
-    own_week = np.tile(shifts == 0, keys.size)
-    order = np.lexsort((wanted_by, wanted))
+    # One sorted run per shift, merged by the stable sort.
+    wanted = (keys[None, :] + (shifts[:, None] << WEEK_SHIFT)).ravel()
+    wanted_by = np.tile(revision_ids, shifts.size)
+    own_week = np.repeat(shifts == 0, keys.size)
+    order = np.argsort(wanted, kind="stable")
     wanted, wanted_by, own_week = wanted[order], wanted_by[order], own_week[order]
-    distinct = np.unique(wanted)
+    probes = distinct(wanted)
     # Weeks the index holds nothing of (as a rule the week after the current one) are not probed:
     # a third of the keys, each an index descent.
-    weeks = np.unique(distinct >> WEEK_SHIFT)
+    weeks = distinct(probes >> WEEK_SHIFT)
     stored_weeks = [week for (week,) in conn.execute(
         "SELECT w FROM unnest(%s::bigint[]) AS w WHERE EXISTS"
         " (SELECT FROM article_lsh_keys WHERE key >= w << %s AND key < (w + 1) << %s)",
         (weeks.tolist(), WEEK_SHIFT, WEEK_SHIFT),
     )]
-    distinct = distinct[np.isin(distinct >> WEEK_SHIFT, stored_weeks)]
+    probes = probes[np.isin(probes >> WEEK_SHIFT, stored_weeks)]
     conn.execute("DROP TABLE IF EXISTS pg_temp.probe_keys")
     conn.execute("CREATE TEMPORARY TABLE probe_keys (key int8) ON COMMIT DROP")
-    probe = np.empty(distinct.size, dtype=_PROBE_ROW)
-    probe["n"], probe["l1"], probe["key"] = 1, 8, distinct
+    probe = np.empty(probes.size, dtype=_PROBE_ROW)
+    probe["n"], probe["l1"], probe["key"] = 1, 8, probes
     _copy_block(conn, "COPY probe_keys (key)", probe)
     bucket: dict[int, list[int]] = {}
     for key, rid in conn.execute(
