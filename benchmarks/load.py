@@ -17,8 +17,9 @@ articles file with ``warehouse.run_output.read_articles``. Prints the load's tim
 50,000, also timed) and measures ``--repeat`` loads of ``--articles`` new articles on top: load
 and dedup (sketching, signature storage and matching, URL links, clustering) ms per article, the
 median and the range (one load on a shared VM moves by a third; three at each size tell a trend
-from noise). The history is dated as a real one is: ``--per-day`` articles a day (20,000 by default) from 2026-01-01 on, each
-run after the one before, so a warehouse of 1,000,000 holds 50 days of news.
+from noise). The history is dated as a real one is: ``--per-day`` articles a day (20,000 by
+default) from 2026-01-01 on, each run after the one before, so a warehouse of 1,000,000 holds 50
+days of news.
 """
 
 from __future__ import annotations

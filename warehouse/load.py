@@ -100,8 +100,8 @@ def load_run(
                 return LoadResult(*counts, already_loaded=True, revisions_new=revisions_new)
         _upsert_source(conn, run)
         _upsert_run(conn, run, stats, status="loaded", error=None)
-        # Sketching the new texts (the costly part) starts before the lock and goes on in a thread
-        # while the server merges: loads of other sources do theirs meanwhile.
+        # Sketching the new texts (the costly part) starts while they stream, before the lock, and goes
+        # on in a thread while the server merges: loads of other sources do theirs meanwhile.
         in_output = _stage(conn, run, articles, book)
         if run.expected_count is not None and in_output != run.expected_count:
             raise LoadError(
@@ -248,13 +248,12 @@ def _stage(
     conn.execute("DROP TABLE IF EXISTS pg_temp.staging_articles")
     conn.execute(f"CREATE TEMPORARY TABLE staging_articles ({columns}) ON COMMIT DROP")
     count = 0
-    fresh: list[dict[str, str]] = []
     chunks = _chunks(run, articles)
     chunk = next(chunks, None)
     while chunk is not None:
         rows, bodies = chunk
         count += len(rows)
-        fresh.append(_fresh_texts(conn, rows, bodies, fresh))
+        _sketch_fresh(conn, rows, bodies, book)
         # A queued writer sends the block from its own thread: the server stores this chunk while
         # this thread reads and checks the next one.
         with conn.cursor() as cur, cur.copy(
@@ -263,10 +262,6 @@ def _stage(
             chunk = next(chunks, None)
     # The merge's plans depend on its size and keys (the wide columns' statistics would cost more than they tell).
     conn.execute("ANALYZE staging_articles (content_hash, url, ordinal)")
-    # Sketched from now on, while the server merges: while records stream, reading them here and
-    # storing them there keep both cores busy already, and during the merge one would idle.
-    for texts in fresh:
-        book.add_soon(list(texts), list(texts.values()))
     return count
 
 
@@ -286,24 +281,22 @@ def _chunks(
         yield rows, bodies
 
 
-def _fresh_texts(
-    conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: list[str], earlier: list[dict[str, str]]
-) -> dict[str, str]:
-    """The first body of each hash in ``rows`` new to ``earlier`` chunks and to the warehouse: the texts to sketch.
+def _sketch_fresh(conn: psycopg.Connection, rows: list[tuple[Any, ...]], bodies: list[str], book: Sketchbook) -> None:
+    """Have the book sketch the first body of each hash the warehouse does not hold yet.
 
-    Known texts never are sketched (their signatures are stored), which keeps a re-crawl of known pages cheap.
+    Known texts never are (their signatures are stored), which keeps a re-crawl of known pages cheap.
     """
     fresh: dict[str, str] = {}
     for row, body in zip(rows, bodies, strict=True):
         content_hash = row[_HASH].decode()
-        if not any(content_hash in texts for texts in earlier):
+        if content_hash not in book:
             fresh.setdefault(content_hash, body)
     if fresh:
         for (known,) in conn.execute(
             "SELECT content_hash FROM article_revisions WHERE content_hash = ANY(%s)", (list(fresh),)
         ):
             del fresh[known]
-    return fresh
+    book.add_soon(list(fresh), list(fresh.values()))
 
 
 def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int, set[int]]:
