@@ -260,7 +260,9 @@ def _chunk_codes(bodies: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if counts.size and counts.max() > 1:
         owner = np.repeat(np.arange(len(bodies)), sizes)
         apart.update(distinct(owner[counts > 1]).tolist())
-        counts[np.isin(owner, list(apart))] = 0
+        is_apart = np.zeros(len(bodies), dtype=bool)
+        is_apart[list(apart)] = True
+        counts[is_apart[owner]] = 0  # one pass; np.isin makes one per text set apart
     codes = np.repeat(table.single.take(points), counts)
     text_starts = np.minimum(np.cumsum(sizes) - sizes, counts.size)
     lengths = np.add.reduceat(np.append(counts, np.uint8(0)), text_starts, dtype=np.intp)

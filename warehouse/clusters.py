@@ -36,14 +36,15 @@ Link = tuple[int, int, str, float | None]  # (article_id, linked_article_id, evi
 
 
 def url_links(conn: psycopg.Connection) -> list[Link]:
-    """Original-URL and canonical-URL links between this run's articles and any others (both directions)."""
+    """Original-URL and canonical-URL links between this run's articles and any others (both directions).
+
+    The run's records are ``staging_articles``, their articles ``run_versions`` (``merge_versions``).
+    """
     rows = conn.execute(
         """
         WITH recs AS MATERIALIZED (
             SELECT DISTINCT r.article_id, s.url, s.other_urls, s.original_url, s.canonical_url
-            FROM staging_articles s
-            CROSS JOIN LATERAL (SELECT article_id FROM article_revisions r
-                                WHERE r.content_hash = s.content_hash OFFSET 0) r
+            FROM staging_articles s JOIN run_versions r USING (content_hash)  -- each text's article
         ), seen AS MATERIALIZED (
             SELECT article_id, url_key(url) AS k FROM recs
             UNION

@@ -315,10 +315,7 @@ def _merge_urls(conn: psycopg.Connection, run: RunManifest) -> tuple[int, int, s
                    (array_agg(seen.http_status ORDER BY seen.fetched_at DESC)
                         FILTER (WHERE seen.http_status IS NOT NULL))[1] AS http_status,
                    (array_agg(seen.extractor ORDER BY seen.fetched_at))[1] AS extractor
-            -- An index probe per sighting (LATERAL ... OFFSET 0): a join the planner may turn into a hash of
-            -- every version, a cost that would grow with the warehouse (benchmarks/load.py --existing).
-            FROM seen CROSS JOIN LATERAL (SELECT article_id FROM article_revisions a
-                                          WHERE a.content_hash = seen.content_hash OFFSET 0) a
+            FROM seen JOIN run_versions a USING (content_hash)  -- each text's article (merge_versions)
             GROUP BY seen.url, a.article_id
         ), upserted AS (
             INSERT INTO article_urls AS u (url, article_id, source_id, first_seen_at, last_seen_at,
@@ -351,10 +348,7 @@ def _link_run(conn: psycopg.Connection, run: RunManifest) -> None:
     conn.execute(
         """
         INSERT INTO run_articles (run_id, article_id)
-        SELECT DISTINCT %(run_id)s::text, a.article_id
-        FROM staging_articles s
-        CROSS JOIN LATERAL (SELECT article_id FROM article_revisions a WHERE a.content_hash = s.content_hash OFFSET 0) a
-        ORDER BY 2
+        SELECT DISTINCT %(run_id)s::text, article_id FROM run_versions ORDER BY 2
         """,
         {"run_id": run.run_id},
     )

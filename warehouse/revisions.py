@@ -54,7 +54,10 @@ class VersionMerge:
 
 
 def merge_versions(conn: psycopg.Connection, run: RunManifest) -> VersionMerge:
-    """Write this run's new articles and revisions (see the module docstring)."""
+    """Write this run's new articles and revisions (see the module docstring).
+
+    Leaves ``run_versions``: one row per distinct text of the run with its ``content_hash`` and ``article_id``.
+    """
     _stage_versions(conn)
     conn.execute("DROP TABLE IF EXISTS pg_temp.version_plan")
     conn.execute(
@@ -102,6 +105,13 @@ def merge_versions(conn: psycopg.Connection, run: RunManifest) -> VersionMerge:
         WHERE v.article_id IS NOT NULL AND v.content_hash = r.content_hash AND v.last_seen_at > r.last_seen_at
         """
     )
+    if planned or entangled:
+        # From here on run_versions maps every text of the run to its article, new ones included: the
+        # rest of the load joins it rather than probe article_revisions' hash index once per record.
+        conn.execute(
+            "UPDATE run_versions v SET article_id = p.article_id FROM version_plan p"
+            " WHERE v.article_id IS NULL AND p.content_hash = v.content_hash"
+        )
     return merge
 
 
