@@ -101,8 +101,13 @@ def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int])
         params,
     ).fetchall()
     params["clusters"] = [cluster_id for cluster_id, original_changed in changed if original_changed]
+    # The roles go through a temporary table, analyzed, so that the update finds its rows by key: its
+    # estimate of a join over arrays and CTEs can be wrong by a thousand times, and the planner then
+    # hashed the whole of cluster_members (0.6 s at 1,000,000 articles, found by benchmarks/load.py).
+    conn.execute("DROP TABLE IF EXISTS pg_temp.member_roles")
     conn.execute(
         f"""
+        CREATE TEMPORARY TABLE member_roles ON COMMIT DROP AS
         WITH members AS (
             SELECT article_id FROM unnest(%(articles)s::bigint[]) AS t(article_id)
             UNION
@@ -155,12 +160,18 @@ def refresh_clusters(conn: psycopg.Connection, run_id: str, articles: list[int])
             JOIN kinds k USING (article_id)
             LEFT JOIN best b USING (article_id)
         )
+        SELECT * FROM roles
+        """,
+        params,
+    )
+    conn.execute("ANALYZE member_roles")
+    conn.execute(
+        """
         UPDATE cluster_members m
         SET role = r.role, evidence = r.evidence, score = r.score, linked_article_id = r.linked_article_id
-        FROM roles r
+        FROM member_roles r
         WHERE m.article_id = r.article_id
           AND (m.role, m.evidence, m.score, m.linked_article_id)
               IS DISTINCT FROM (r.role, r.evidence, r.score, r.linked_article_id)
-        """,
-        params,
+        """
     )
