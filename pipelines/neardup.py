@@ -106,7 +106,7 @@ def shingle_hashes(body: str) -> np.ndarray:
 
 
 def distinct(values: np.ndarray) -> np.ndarray:
-    """The sorted distinct values of a 1-d array: ``np.unique``, which numpy 2.4 makes 50x slower by hashing first."""
+    """The sorted distinct values of a 1-d array: ``np.unique``, which hashes first in numpy 2.4 (40-90x slower)."""
     ordered = np.sort(values)
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if ordered.size else ordered
 
