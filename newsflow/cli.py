@@ -107,17 +107,24 @@ def cmd_checks(args: argparse.Namespace) -> int:
 
 
 def cmd_integrity(args: argparse.Namespace) -> int:
-    """List rows naming a run or source the warehouse lacks; exit 1 when there are any."""
+    """List rows naming a run or source the warehouse lacks, and LSH keys their week's filter lacks; exit 1 on any."""
     from warehouse.db import connect
     from warehouse.integrity import dangling_references
+    from warehouse.lsh_filters import unfiltered_keys
 
     with connect(_database_url(args)) as conn:
         found = dangling_references(conn)
+        unfiltered = unfiltered_keys(conn)
     for column, rows in found.items():
         print(f"FAIL {column}: {rows} rows name a run or source that is not in the warehouse")
     if not found:
         print("ok: every row names a run and source the warehouse holds")
-    return 1 if found else 0
+    if unfiltered:
+        print(f"FAIL article_lsh_keys: {unfiltered} keys are missing from their week's filter, so loads would not"
+              " find their versions; DELETE FROM lsh_week_filters and the next load rebuilds the filters")
+    else:
+        print("ok: every stored LSH key is in its week's filter")
+    return 1 if found or unfiltered else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

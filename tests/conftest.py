@@ -7,7 +7,8 @@ Warehouse fixtures run against a real PostgreSQL server, found by
 - ``pg_admin_url`` (session): admin URL of that server.
 - ``database_url``: a new empty database ``newsflow_test_<8 hex>``, dropped after the test; before
   that, a warehouse in it must have no row naming a run or source it lacks
-  (``warehouse.integrity``: the check that replaced those foreign keys runs after every test).
+  (``warehouse.integrity``: the check that replaced those foreign keys runs after every test),
+  and every stored LSH key must be in its week's filter (``warehouse.lsh_filters.unfiltered_keys``).
 - ``migrated_url``: the same with the warehouse migrations applied.
 - ``make_article`` / ``make_manifest``: build run output as the crawl writes it
   (``Article.to_record()`` dicts and the run manifest) for loader tests.
@@ -49,6 +50,7 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
         yield url
         dangling = _dangling_references(url)
         assert not dangling, f"rows name a run or source the warehouse lacks: {dangling}"
+        assert _unfiltered_keys(url) == 0, "stored LSH keys are missing from their week's filter"
     finally:
         drop_database(pg_admin_url, name)
 
@@ -70,6 +72,25 @@ def _dangling_references(url: str) -> dict[str, int]:
             "SELECT count(*) FROM unnest(%s::text[]) AS t(name) WHERE to_regclass(name) IS NULL", (tables,)
         ).fetchone()
         return dangling_references(conn) if missing == 0 else {}
+
+
+def _unfiltered_keys(url: str) -> int:
+    """``warehouse.lsh_filters.unfiltered_keys`` where the test left a warehouse with the filters."""
+    import psycopg
+
+    from warehouse.db import connect
+    from warehouse.lsh_filters import unfiltered_keys
+
+    try:
+        conn = connect(url, connect_timeout=5)
+    except psycopg.OperationalError:
+        return 0  # as above
+    with conn:
+        (tables,) = conn.execute(
+            "SELECT count(*) FROM unnest('{lsh_week_filters,article_lsh_keys}'::text[]) AS t(name)"
+            " WHERE to_regclass(name) IS NOT NULL"
+        ).fetchone()
+        return unfiltered_keys(conn) if tables == 2 else 0
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ The loader sketches the run's new texts while it streams them (``Sketchbook``, b
 so concurrent loads do that costly part in parallel; ``store_and_match`` then, under the merge
 lock, stores the version 2 signatures (``article_minhash``) and LSH keys (``article_lsh_keys``,
 filed under the week each version is dated in) and finds candidates with one indexed probe per
-key among the versions dated in the same week or the weeks either side, from every run, process
+key (less those a Bloom filter of the week's keys rules out, ``warehouse.lsh_filters``) among the
+versions dated in the same week or the weeks either side, from every run, process
 and machine. Candidates are filtered by the signatures' estimated Jaccard and confirmed on the
 exact shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccard of at
 least ``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``.
@@ -29,6 +30,7 @@ from pipelines.neardup import (
     shingle_set,
     sketches,
 )
+from warehouse.lsh_filters import WeekFilters, forget
 from warehouse.revisions import NewVersion
 from warehouse.run_output import COPY_SIGNATURE, COPY_TRAILER
 
@@ -202,8 +204,9 @@ def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.nda
     """Store the new versions' LSH keys; (new version, other version) -> bands they share.
 
     Each version looks for its band keys filed under its own week and the ``NEIGHBOUR_WEEKS``
-    either side. One index scan finds the stored versions of every such key (``= ANY`` of the
-    sorted keys: one descent each, no per-key plan); each bucket offers its newest
+    either side. One index scan finds the stored versions of every such key that the week's
+    filter does not rule out (``= ANY`` of the sorted keys: one descent each, no per-key plan);
+    each bucket offers its newest
     ``BUCKET_LIMIT`` versions, and a bucket that already holds ``BUCKET_LIMIT`` takes no more: it
     is a templated text's (a daily market table, a weather report) and says little. New versions
     that look for each other's keys meet in numpy.
@@ -220,26 +223,22 @@ def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.nda
     order = np.argsort(wanted, kind="stable")
     wanted, wanted_by, own_week = wanted[order], wanted_by[order], own_week[order]
     probes = distinct(wanted)
-    # Weeks the index holds nothing of (as a rule the week after the current one) are not probed:
-    # a third of the keys, each an index descent.
-    weeks = distinct(probes >> WEEK_SHIFT)
-    stored_weeks = [week for (week,) in conn.execute(
-        "SELECT w FROM unnest(%s::bigint[]) AS w WHERE EXISTS"
-        " (SELECT FROM article_lsh_keys WHERE key >= w << %s AND key < (w + 1) << %s)",
-        (weeks.tolist(), WEEK_SHIFT, WEEK_SHIFT),
-    )]
-    probes = probes[np.isin(probes >> WEEK_SHIFT, stored_weeks)]
-    conn.execute("DROP TABLE IF EXISTS pg_temp.probe_keys")
-    conn.execute("CREATE TEMPORARY TABLE probe_keys (key int8) ON COMMIT DROP")
-    probe = np.empty(probes.size, dtype=_PROBE_ROW)
-    probe["n"], probe["l1"], probe["key"] = 1, 8, probes
-    _copy_block(conn, "COPY probe_keys (key)", probe)
+    # Keys a week's filter rules out are stored nowhere: over 98% of them, each an index descent
+    # saved (warehouse/lsh_filters.py). The weeks read include every one the new keys go into.
+    filters = WeekFilters.read(conn, distinct(probes >> WEEK_SHIFT).tolist())
+    probes = probes[filters.might_hold(probes)]
     bucket: dict[int, list[int]] = {}
-    for key, rid in conn.execute(
-        "SELECT key, revision_id FROM article_lsh_keys WHERE key = ANY(ARRAY(SELECT key FROM probe_keys))"
-        " ORDER BY key, revision_id DESC"
-    ):
-        bucket.setdefault(key, []).append(rid)
+    if probes.size:
+        conn.execute("DROP TABLE IF EXISTS pg_temp.probe_keys")
+        conn.execute("CREATE TEMPORARY TABLE probe_keys (key int8) ON COMMIT DROP")
+        probe = np.empty(probes.size, dtype=_PROBE_ROW)
+        probe["n"], probe["l1"], probe["key"] = 1, 8, probes
+        _copy_block(conn, "COPY probe_keys (key)", probe)
+        for key, rid in conn.execute(
+            "SELECT key, revision_id FROM article_lsh_keys WHERE key = ANY(ARRAY(SELECT key FROM probe_keys))"
+            " ORDER BY key, revision_id DESC"
+        ):
+            bucket.setdefault(key, []).append(rid)
     shared: dict[tuple[int, int], int] = {}
     full: set[int] = set()
     for key, stored in bucket.items():
@@ -264,6 +263,8 @@ def _candidates(conn: psycopg.Connection, keys: np.ndarray, revision_ids: np.nda
     rows["n"], rows["l1"], rows["l2"] = 2, 8, 8
     rows["key"], rows["revision_id"] = keys, revision_ids
     _copy_block(conn, "COPY article_lsh_keys (key, revision_id)", rows)
+    filters.add(keys)
+    filters.write(conn)
     return shared
 
 
@@ -323,6 +324,8 @@ def backfill(conn: psycopg.Connection) -> int:
         conn.execute("CREATE TEMPORARY TABLE backfill_keys (key int8, revision_id int8) ON COMMIT DROP")
         _copy_keys(conn, "backfill_keys", week_keys(found.band_keys[searchable], weeks[searchable]), ids[searchable])
         conn.execute("INSERT INTO article_lsh_keys SELECT * FROM backfill_keys ORDER BY 1, 2 ON CONFLICT DO NOTHING")
+        # Their weeks' filters lack these keys: the next load that needs one rebuilds it from the index.
+        forget(conn, distinct(weeks[searchable]).tolist())
         conn.execute("DELETE FROM minhash_backfill WHERE revision_id = ANY(%s)", (ids.tolist(),))
         done += len(rows)
 
