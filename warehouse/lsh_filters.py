@@ -14,14 +14,14 @@ it stores (``WeekFilters.add`` and ``write``), the back-fill forgets the weeks i
 writes keys by hand should ``DELETE FROM lsh_week_filters`` afterwards; ``unfiltered_keys``
 checks the rule (the tests run it on every warehouse they leave).
 
-Sizes: a filter has ``2 * MIN_BITS_PER_KEY`` bits for each key it is meant to hold, and is meant
-to hold as many as the busiest week so far: a new week's filter is made that large before its
-keys arrive, so that it is not rebuilt as they do. One that holds fewer than ``MIN_BITS_PER_KEY``
-bits a key all the same (the first weeks of a warehouse, a busier week than any before) is
-rebuilt from the index, which the load has just written to, for twice its keys: rebuilds read
-at most a third more keys than a week holds. A week of 20,000 articles a day (5.9 million keys)
-has a 12 MB filter. False positives stay under about 2% of the keys probed; each costs only the
-probe it would have cost anyway.
+Sizes: a filter has ``BITS_PER_KEY`` bits for each key it is meant to hold, and is meant to hold
+as many as the busiest week so far: a week's filter takes that size when its first keys come,
+so that it is not rebuilt as the rest do (a week with no key has no bits: the week after the
+current one is read by every load). One that holds fewer than ``MIN_BITS_PER_KEY`` bits a key
+all the same (the first weeks of a warehouse, a busier week than any before) is rebuilt from the
+index, which the load has just written to, for twice its keys. A week of 20,000 articles a day
+(5.9 million keys) has a 7.4 MB filter. False positives: about 1% of the keys probed, up to 6%
+before a rebuild; each costs only the probe it would have cost anyway.
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ from collections.abc import Iterable
 import numpy as np
 import psycopg
 
-# Bits set per key: 6 is about the best count at 8-16 bits a key (false positives 2.2% down to 0.07%).
-HASHES = 6
-# A filter is rebuilt larger once it holds fewer bits than this per key; then with twice as many.
-MIN_BITS_PER_KEY = 8
+# Bits set per key. Fewer than the best count at 10 bits a key (7, 0.8% false positives): 4 give
+# 1.2%, and setting and testing the bits is most of the filter's own cost.
+HASHES = 4
+# Bits per key a filter is sized with, and the fewest it may have before it is rebuilt larger
+# (for twice its keys): false positives 1.2% and 5.6%.
+BITS_PER_KEY = 10
+MIN_BITS_PER_KEY = 6
 # The smallest filter, in bits (8 KB): a week's first keys do not each cost a rebuild.
 MIN_BITS = 1 << 16
 WEEK_SHIFT = 47
@@ -89,6 +92,8 @@ class WeekFilters:
         for week in np.unique(weeks).tolist():
             mine = keys[weeks == week]
             count, bits = self.filters[week]
+            if not bits.size:  # a week's first keys: sized for the busiest week, or twice these
+                bits = np.zeros(_size(max(self.busiest, 2 * mine.size)) // 8, dtype=np.uint8)
             byte, mask = _positions(mine, bits.size * 8)
             byte, mask = byte.ravel(), mask.ravel()
             # One bit of each byte at a time: repeated indexes within a pass all write the same value.
@@ -109,9 +114,9 @@ class WeekFilters:
         self.changed.clear()
 
     def _rebuild(self, conn: psycopg.Connection, week: int, expected: int) -> None:
-        """Build the week's filter from its stored keys, with room for ``expected`` keys at least."""
+        """Build the week's filter from its stored keys, with room for twice them or ``expected`` keys."""
         keys = stored_keys(conn, week)
-        bits = np.zeros(_size(max(keys.size, expected)) // 8, dtype=np.uint8)
+        bits = np.zeros(_size(max(2 * keys.size, expected) if keys.size else 0) // 8, dtype=np.uint8)
         self.filters[week] = (0, bits)
         self.add(keys)
         _store(conn, week, *self.filters[week])
@@ -150,8 +155,8 @@ def unfiltered_keys(conn: psycopg.Connection) -> int:
 
 
 def _size(keys: int) -> int:
-    """Bits for a filter of ``keys`` keys: twice ``MIN_BITS_PER_KEY`` a key, in whole 64-bit words."""
-    return max(MIN_BITS, -(-keys * 2 * MIN_BITS_PER_KEY // 64) * 64)
+    """Bits for a filter meant to hold ``keys`` keys: ``BITS_PER_KEY`` each, in whole 64-bit words; none for none."""
+    return max(MIN_BITS, -(-keys * BITS_PER_KEY // 64) * 64) if keys else 0
 
 
 def _positions(keys: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
