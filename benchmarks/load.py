@@ -10,7 +10,8 @@ make every article a partial copy of every other); one in twenty is an edited co
 one (a paragraph dropped, a caption added, a sentence rewritten), writes them as a real run output and
 loads it with ``warehouse.load.load_run`` into a throwaway database with the full schema
 (indexes, unique hash, URLs, revisions, near-duplicates, clustering). In the same run it COPYs
-the same rows in binary into a bare table with no index: the floor any loader pays. Both read the
+the same rows in binary into a bare table with no index, the body compressed as ``articles.body`` is
+(lz4 where the server has it): the floor any loader pays. Both read the
 articles file with ``warehouse.run_output.read_articles``. Prints the load's time per stage.
 
 ``--existing`` then fills the warehouse to each size (through the same loader, in runs of up to
