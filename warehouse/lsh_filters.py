@@ -40,6 +40,7 @@ BITS_PER_KEY = 10
 MIN_BITS_PER_KEY = 6
 # The smallest filter, in bits (8 KB): a week's first keys do not each cost a rebuild.
 MIN_BITS = 1 << 16
+# A stored key is its version's week (SQL ``lsh_week``) above 47 bits of band hash (migration 0008).
 WEEK_SHIFT = 47
 BAND_HASH = (1 << WEEK_SHIFT) - 1
 # Odd 64-bit multiplier (the golden ratio's): spreads the band hash over both halves of the product.

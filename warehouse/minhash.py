@@ -30,7 +30,7 @@ from pipelines.neardup import (
     shingle_set,
     sketches,
 )
-from warehouse.lsh_filters import WeekFilters, forget
+from warehouse.lsh_filters import BAND_HASH, WEEK_SHIFT, WeekFilters, forget
 from warehouse.revisions import NewVersion
 from warehouse.run_output import COPY_SIGNATURE, COPY_TRAILER
 
@@ -44,9 +44,6 @@ PREFILTER = 0.3
 MAX_CANDIDATES = 20
 # Versions kept (and read) per LSH bucket; see store_and_match.
 BUCKET_LIMIT = 20
-# A stored key is its version's week (SQL ``lsh_week``) above 47 bits of band hash (migration 0008).
-WEEK_SHIFT = 47
-BAND_HASH = (1 << WEEK_SHIFT) - 1
 # Weeks either side of a version's own that its near-duplicates are looked for in: one covers
 # every pair dated within seven days of each other, the most a story spans (clusters.STORY_SPAN).
 NEIGHBOUR_WEEKS = 1
