@@ -48,49 +48,37 @@ def database_url(pg_admin_url: str) -> Iterator[str]:
     url = create_database(pg_admin_url, name)
     try:
         yield url
-        dangling = _dangling_references(url)
-        assert not dangling, f"rows name a run or source the warehouse lacks: {dangling}"
-        assert _unfiltered_keys(url) == 0, "stored LSH keys are missing from their week's filter"
+        problems = _integrity_problems(url)
+        assert not problems, "; ".join(problems)
     finally:
         drop_database(pg_admin_url, name)
 
 
-def _dangling_references(url: str) -> dict[str, int]:
-    """``warehouse.integrity.dangling_references`` where the test left a warehouse with every table it reads."""
+def _integrity_problems(url: str) -> list[str]:
+    """What ``newsflow integrity`` reports, for each check whose tables the test left in the warehouse."""
     import psycopg
 
     from warehouse.db import connect
     from warehouse.integrity import PROVENANCE, dangling_references
-
-    tables = sorted({t for table, _, target, _ in PROVENANCE for t in (table, target)})
-    try:
-        conn = connect(url, connect_timeout=5)
-    except psycopg.OperationalError:
-        return {}  # a test that stopped or broke the server checks what it needs itself
-    with conn:
-        (missing,) = conn.execute(
-            "SELECT count(*) FROM unnest(%s::text[]) AS t(name) WHERE to_regclass(name) IS NULL", (tables,)
-        ).fetchone()
-        return dangling_references(conn) if missing == 0 else {}
-
-
-def _unfiltered_keys(url: str) -> int:
-    """``warehouse.lsh_filters.unfiltered_keys`` where the test left a warehouse with the filters."""
-    import psycopg
-
-    from warehouse.db import connect
     from warehouse.lsh_filters import unfiltered_keys
 
+    provenance = {t for table, _, target, _ in PROVENANCE for t in (table, target)}
+    filters = {"lsh_week_filters", "article_lsh_keys"}
     try:
         conn = connect(url, connect_timeout=5)
     except psycopg.OperationalError:
-        return 0  # as above
+        return []  # a test that stopped or broke the server checks what it needs itself
     with conn:
-        (tables,) = conn.execute(
-            "SELECT count(*) FROM unnest('{lsh_week_filters,article_lsh_keys}'::text[]) AS t(name)"
-            " WHERE to_regclass(name) IS NOT NULL"
-        ).fetchone()
-        return unfiltered_keys(conn) if tables == 2 else 0
+        present = {name for (name,) in conn.execute(
+            "SELECT name FROM unnest(%s::text[]) AS t(name) WHERE to_regclass(name) IS NOT NULL",
+            (sorted(provenance | filters),),
+        )}
+        problems = []
+        if provenance <= present and (dangling := dangling_references(conn)):
+            problems.append(f"rows name a run or source the warehouse lacks: {dangling}")
+        if filters <= present and (unfiltered := unfiltered_keys(conn)):
+            problems.append(f"{unfiltered} stored LSH keys are missing from their week's filter")
+        return problems
 
 
 @pytest.fixture
