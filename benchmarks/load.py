@@ -12,12 +12,15 @@ loads it with ``warehouse.load.load_run`` into a throwaway database with the ful
 (indexes, unique hash, URLs, revisions, near-duplicates, clustering). In the same run it COPYs
 the same rows in binary into a bare table with no index, the body compressed as ``articles.body`` is
 (lz4 where the server has it): the floor any loader pays. Both read the
-articles file with ``warehouse.run_output.read_articles``. Prints the load's time per stage.
+articles file with ``warehouse.run_output.read_articles``. Prints the load's time per stage, and
+the schema's floor (``benchmarks.schema_floor``): the same records' rows as new articles COPYed
+into the warehouse's own tables, encoded beforehand, nothing decided, on a fresh database.
 
 ``--existing`` then fills the warehouse to each size (through the same loader, in runs of up to
 50,000, also timed; then ``VACUUM (ANALYZE)``, as autovacuum would have run meanwhile) and
 measures ``--repeat`` loads of ``--articles`` new articles on top: load and dedup (sketching,
-signature storage and matching, URL links, clustering) ms per article, the median and the range
+signature storage and matching, URL links, clustering) ms per article, then ``--repeat`` schema
+floors (rolled back) of as many more, the median and the range
 (one load on a shared VM moves by a third; three at each size tell a trend from noise). The
 history is dated as a real one is: ``--per-day`` articles a day (20,000 by default) from
 2026-01-01 on, each run after the one before, so a warehouse of 1,000,000 holds 50 days of news.
@@ -40,6 +43,7 @@ from typing import Any
 import warehouse.load as load
 import warehouse.minhash as minhash
 from benchmarks.neardup import sentences
+from benchmarks.schema_floor import schema_floor
 from newsflow.runoutput import RunOutput, RunOutputWriter, run_uri
 from pipelines.neardup import normal_codes
 from warehouse.db import connect
@@ -250,12 +254,22 @@ def main() -> None:
                 print(f"  raw binary COPY, body with the server's default compression: "
                       f"{args.articles / default:,.0f} rows/s (ratio {default / seconds:.2f})")
             print(f"  stages, ms/article: {stage_line(spent, args.articles)}")
+            floor_db = create_database(admin, f"{name}_floor")
+            try:
+                apply_migrations(floor_db)
+                schema = schema_floor(floor_db, read_articles(output))
+            finally:
+                drop_database(admin, f"{name}_floor")
+            print(f"  schema floor (the same rows as new articles COPYed into the warehouse's tables, encoded "
+                  f"beforehand, nothing decided): {args.articles / schema:,.0f} articles/s, {floor / schema:.2f} "
+                  f"of the raw COPY; the load runs at {schema / seconds:.2f} of it")
             repeat = write_run(store, "measured-again", args.articles, 0, Texts(pool, 0), 0, args.per_day)
             again = timed_load(url, repeat)
             print(f"the same articles again (every row known): {args.articles / again:,.0f} articles/s")
             watch.reset()
             loaded, seed = args.articles, 1
-            print(f"{'existing':>10} {'load ms/article':>24} {'dedup ms/article':>24} {'fill articles/s':>16}  stages")
+            print(f"{'existing':>10} {'load ms/article':>24} {'dedup ms/article':>24} {'schema floor ms/article':>24} "
+                  f"{'fill articles/s':>16}  stages")
             for size in (int(s) for s in args.existing.split(",") if s):
                 fill_started, filled = time.perf_counter(), 0
                 while loaded < size:
@@ -281,8 +295,17 @@ def main() -> None:
                     spent = {k: spent.get(k, 0.0) + v / args.repeat for k, v in stages.items()}
                     _remove(output)
                     loaded += args.articles
+                # After the measured loads: their rolled-back rows leave dead index entries, which the
+                # next size's fill and VACUUM absorb.
+                floors = []
+                for _ in range(args.repeat):
+                    output = write_run(store, f"floor-{seed}", args.articles, seed, texts, loaded, args.per_day)
+                    seed += 1
+                    floors.append(schema_floor(url, read_articles(output)))
+                    _remove(output)
                 print(f"{size:>10,} {_per_article(loads, args.articles):>24} {_per_article(dedups, args.articles):>24} "
-                      f"{fill_rate:>16,.0f}  {stage_line(spent, args.articles)}", flush=True)
+                      f"{_per_article(floors, args.articles):>24} {fill_rate:>16,.0f}  "
+                      f"{stage_line(spent, args.articles)}", flush=True)
     finally:
         drop_database(admin, name)
 

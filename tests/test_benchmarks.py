@@ -25,10 +25,12 @@ def test_the_load_benchmark_prints_its_rates_and_growth(pg_admin_url: str, monke
               env=env)
     assert "articles 300: load" in out and "raw binary COPY" in out and "ratio" in out
     assert "the same articles again" in out
+    floor = [line for line in out.splitlines() if line.strip().startswith("schema floor")]
+    assert len(floor) == 1 and "of the raw COPY" in floor[0] and "the load runs at" in floor[0], out
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("600")]
     assert len(rows) == 1
-    # Two measured loads: each cost is a median with the range of both beside it.
-    assert rows[0][2].startswith("(") and rows[0][4].startswith("(")
+    # Two measured loads and two schema floors: each cost is a median with the range of both beside it.
+    assert rows[0][2].startswith("(") and rows[0][4].startswith("(") and rows[0][6].startswith("(")
 
 
 def test_the_throughput_benchmark_prints_every_rate() -> None:
@@ -37,3 +39,51 @@ def test_the_throughput_benchmark_prints_every_rate() -> None:
     assert {"ceiling_pages_per_s", "site_parsers_crawl_pages_per_s", "site_parsers_vs_ceiling",
             "generic_crawl_pages_per_s", "generic_vs_trafilatura", "trafilatura_pages_per_s"} <= keys
     assert ["site_parsers_articles", "40"] in [line.split() for line in out.splitlines()]
+
+
+def test_the_schema_floor_writes_the_warehouse_tables_and_rolls_back(database_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from benchmarks.load import Texts, sentence_pool, timed_load, write_run
+    from benchmarks.schema_floor import PARTS, schema_floor
+    from warehouse.db import connect
+    from warehouse.migrate import apply_migrations
+    from warehouse.run_output import read_articles
+
+    apply_migrations(database_url)
+    texts = Texts(sentence_pool(size=3000), seed=0)
+    loaded = write_run(tmp_path, "loaded", 30, 0, texts)
+    timed_load(database_url, loaded)
+    tables = ("articles", "article_revisions", "article_urls", "run_articles", "article_minhash",
+              "article_lsh_keys", "story_clusters", "cluster_members", "crawl_runs")
+
+    def counts() -> list[int]:
+        with connect(database_url) as conn:
+            return [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in tables]
+
+    def schema() -> tuple[int, int]:
+        with connect(database_url) as conn:
+            return conn.execute("SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f'),"
+                                " (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')").fetchone()
+
+    before, keys_and_indexes = counts(), schema()
+    fresh = write_run(tmp_path, "fresh", 20, 1, texts, first=30)
+    assert schema_floor(database_url, read_articles(fresh)) > 0
+    assert counts() == before
+    # The parts it is priced without are dropped inside its transaction and come back with the rollback.
+    assert schema_floor(database_url, read_articles(fresh), PARTS) > 0
+    assert counts() == before and schema() == keys_and_indexes
+    with pytest.raises(ValueError, match="unknown schema parts"):
+        schema_floor(database_url, read_articles(fresh), ["triggers"])
+    # It writes into the warehouse's own tables, constraints and all: texts already stored are refused.
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        schema_floor(database_url, read_articles(loaded))
+
+
+def test_the_schema_floor_benchmark_prices_each_part(pg_admin_url: str) -> None:
+    env = {**os.environ, "NEWSFLOW_PG_ADMIN_URL": pg_admin_url}
+    out = run("benchmarks.schema_floor", "--articles", "100", "--repeat", "1", env=env)
+    labels = [line.split(":")[0].strip() for line in out.splitlines()[1:]]
+    assert labels == ["whole schema", "without foreign keys", "without secondary indexes", "without lsh keys",
+                      "without all three"], out
+    assert out.startswith("raw binary COPY") and all("of the raw COPY" in line for line in out.splitlines()[1:])
