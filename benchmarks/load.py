@@ -257,8 +257,8 @@ def main() -> None:
             floor_db = create_database(admin, f"{name}_floor")
             try:
                 apply_migrations(floor_db)
-                seconds, stored = schema_floor(floor_db, read_articles(output))
-                schema = seconds * args.articles / stored  # as if every record were a new text
+                floor_seconds, stored = schema_floor(floor_db, read_articles(output))
+                schema = floor_seconds * args.articles / stored  # as if every record were a new text
             finally:
                 drop_database(admin, f"{name}_floor")
             print(f"  schema floor (the same rows as new articles COPYed into the warehouse's tables, encoded "
@@ -302,8 +302,8 @@ def main() -> None:
                 for _ in range(args.repeat):
                     output = write_run(store, f"floor-{seed}", args.articles, seed, texts, loaded, args.per_day)
                     seed += 1
-                    seconds, stored = schema_floor(url, read_articles(output))
-                    floors.append(seconds * args.articles / stored)
+                    floor_seconds, stored = schema_floor(url, read_articles(output))
+                    floors.append(floor_seconds * args.articles / stored)
                     _remove(output)
                 print(f"{size:>10,} {_per_article(loads, args.articles):>24} {_per_article(dedups, args.articles):>24} "
                       f"{_per_article(floors, args.articles):>24} {fill_rate:>16,.0f}  "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,12 @@ def test_the_load_benchmark_prints_its_rates_and_growth(pg_admin_url: str, monke
     assert "articles 300: load" in out and "raw binary COPY" in out and "ratio" in out
     assert "the same articles again" in out
     floor = [line for line in out.splitlines() if line.strip().startswith("schema floor")]
-    assert len(floor) == 1 and "of the raw COPY" in floor[0] and "the load runs at" in floor[0], out
+    assert len(floor) == 1 and "of the raw COPY" in floor[0], out
+    # The load's share of the floor is the ratio of the two rates printed.
+    load_rate = float(re.search(r"load ([\d,]+) articles/s", out)[1].replace(",", ""))
+    floor_rate = float(re.search(r"nothing decided\): ([\d,]+) articles/s", floor[0])[1].replace(",", ""))
+    share = float(re.search(r"the load runs at ([\d.]+) of it", floor[0])[1])
+    assert share == pytest.approx(load_rate / floor_rate, abs=0.011), floor[0]
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("600")]
     assert len(rows) == 1
     # Two measured loads and two schema floors: each cost is a median with the range of both beside it.
