@@ -94,3 +94,12 @@ def test_the_schema_floor_benchmark_prices_each_part(pg_admin_url: str) -> None:
     assert labels == ["whole schema", "without foreign keys", "without secondary indexes", "without lsh keys",
                       "without all three"], out
     assert out.startswith("raw binary COPY") and all("of the raw COPY" in line for line in out.splitlines()[1:])
+
+
+def test_the_week_filters_benchmark_prints_each_step(pg_admin_url: str) -> None:
+    env = {**os.environ, "NEWSFLOW_PG_ADMIN_URL": pg_admin_url}
+    out = run("benchmarks.week_filters", "--week-keys", "100000", "--articles", "200", "--repeat", "2", env=env)
+    lines = out.splitlines()
+    assert lines[0].startswith("three filters of") and "8,400 added" in lines[0], out
+    assert len(lines) == 3 and all(re.match(r"\s+[\d.]+ ms/article: read \d+ ms, test \d+ ms, add \d+ ms, write \d+ ms",
+                                            line) for line in lines[1:]), out
