@@ -2,8 +2,8 @@
 
 ``benchmarks.load`` compares the loader with a raw binary COPY of the same rows into a bare table.
 That floor does not tell how much of the gap is the loader's and how much is the warehouse's: a
-new article is not one row but eight (the article, its version, its URL, its run link, its
-sketch, its story and membership, and 42 LSH keys), each table with its indexes and foreign keys.
+new article is not one row but seven (the article, its version, its URL, its run link, its
+sketch, its story and its membership) and 42 LSH keys, each table with its indexes and foreign keys.
 
 ``schema_floor`` measures the second part. For every record of a run it builds the rows a load
 would write for a new article that is nobody's copy, encodes them before the clock starts, then
