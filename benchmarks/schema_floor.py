@@ -36,7 +36,7 @@ import numpy as np
 import psycopg
 from psycopg.types.json import Jsonb
 
-from pipelines.neardup import BANDS_V2, MINHASH_VERSION, sketches
+from pipelines.neardup import BANDS_V2, MINHASH_VERSION, Sketches, sketches
 from warehouse.db import connect
 from warehouse.minhash import week_keys
 
@@ -96,7 +96,9 @@ def schema_floor(url: str, records: Iterable[Mapping[str, Any]], without: Iterab
         return Floor(time.perf_counter() - started, len(records))
 
 
-def _encode(conn: psycopg.Connection, records: list[Mapping[str, Any]], found: Any) -> list[tuple[str, str, bytes]]:
+def _encode(
+    conn: psycopg.Connection, records: list[Mapping[str, Any]], found: Sketches
+) -> list[tuple[str, str, bytes]]:
     """Each table's rows as one binary COPY payload (encoded by the server, off the clock)."""
     n = len(records)
     # The run its rows name (run_articles keeps its foreign key to crawl_runs), and its source.
