@@ -1,7 +1,7 @@
 """Warehouse load rate against a raw binary COPY of the same rows, and how load and dedup cost grow with the warehouse.
 
     python -m benchmarks.load --articles 5000
-    python -m benchmarks.load --articles 5000 --existing 10000,100000,500000,1000000 --repeat 3
+    python -m benchmarks.load --articles 5000 --existing 10000,100000,500000,1000000 --repeat 3 [--settle]
 
 Generates Korean articles of 3-9 KB from 200,000 sentences made of the shared corpus's words (the
 lovit Naver texts; a fixed vocabulary where the corpus is absent), so that, as between real
@@ -24,6 +24,8 @@ floors (rolled back) of as many more, the median and the range
 (one load on a shared VM moves by a third; three at each size tell a trend from noise). The
 history is dated as a real one is: ``--per-day`` articles a day (20,000 by default) from
 2026-01-01 on, each run after the one before, so a warehouse of 1,000,000 holds 50 days of news.
+``--settle`` measures each load and floor after a ``CHECKPOINT``, as a scheduled load finds the
+server (``settle_server``); without it they run back to back, as a backfill's do.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import psycopg
 
 import warehouse.load as load
 import warehouse.minhash as minhash
@@ -174,8 +178,11 @@ class Stopwatch:
         return spent
 
 
-def timed_load(url: str, output: RunOutput) -> float:
+def timed_load(url: str, output: RunOutput, *, settle: bool = False) -> float:
+    """Seconds ``load_run`` takes for ``output``; with ``settle``, after a ``CHECKPOINT`` (not timed)."""
     with connect(url) as conn:
+        if settle:
+            settle_server(conn)
         started = time.perf_counter()
         load.load_run(conn, output.manifest, output.stats(), read_articles(output))
         return time.perf_counter() - started
@@ -214,6 +221,19 @@ def raw_copy(url: str, output: RunOutput, compression: str | None) -> float:
         return time.perf_counter() - started
 
 
+def settle_server(conn: psycopg.Connection) -> None:
+    """Write every dirty page out, as the server has by the time a scheduled load comes.
+
+    Each source loads once or twice an hour, the sources some minutes apart (``newsflow/sources``),
+    and the server checkpoints every five minutes (``checkpoint_timeout``): the pages the last
+    load dirtied are on disk by the next one, and its pages in the cache are clean.
+    A load measured straight after a fill of 50,000 instead evicts the fill's dirty pages itself,
+    and more of them the larger the warehouse. After a checkpoint the load still pays for the
+    full-page images its first change to each page writes to the WAL, as a scheduled one does.
+    """
+    conn.execute("CHECKPOINT")
+
+
 def stage_line(spent: dict[str, float], n: int) -> str:
     return ", ".join(f"{k} {v * 1000 / n:.3f}" for k, v in spent.items())
 
@@ -228,6 +248,9 @@ def main() -> None:
                              "for in a version's own and neighbouring weeks: this sets how many articles those hold)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="measured loads at each --existing size: the median is printed, the range beside it")
+    parser.add_argument("--settle", action="store_true",
+                        help="CHECKPOINT before each measured load and floor, as a scheduled load finds the server "
+                             "(the default measures loads back to back, as a backfill runs them)")
     args = parser.parse_args()
     admin = find_postgres(REPO / ".data" / "pg")
     name = f"newsflow_bench_{uuid.uuid4().hex[:8]}"
@@ -237,11 +260,13 @@ def main() -> None:
     texts = Texts(pool, seed=0)
     try:
         apply_migrations(url)
+        if args.settle:
+            print("every measured load and floor runs after a CHECKPOINT (--settle), as a scheduled load does")
         with tempfile.TemporaryDirectory(prefix="newsflow-load-") as tmp:
             store = Path(tmp)
             output = write_run(store, "measured-0", args.articles, 0, texts, 0, args.per_day)
             watch.reset()
-            seconds = timed_load(url, output)
+            seconds = timed_load(url, output, settle=args.settle)
             spent = watch.reset()
             compression = body_compression(url)
             floor = raw_copy(url, output, compression)
@@ -265,7 +290,7 @@ def main() -> None:
                   f"beforehand, nothing decided): {args.articles / schema:,.0f} articles/s, {floor / schema:.2f} "
                   f"of the raw COPY; the load runs at {schema / seconds:.2f} of it")
             repeat = write_run(store, "measured-again", args.articles, 0, Texts(pool, 0), 0, args.per_day)
-            again = timed_load(url, repeat)
+            again = timed_load(url, repeat, settle=args.settle)
             print(f"the same articles again (every row known): {args.articles / again:,.0f} articles/s")
             watch.reset()
             loaded, seed = args.articles, 1
@@ -290,7 +315,7 @@ def main() -> None:
                     output = write_run(store, f"measured-{seed}", args.articles, seed, texts, loaded, args.per_day)
                     seed += 1
                     watch.reset()
-                    loads.append(timed_load(url, output))
+                    loads.append(timed_load(url, output, settle=args.settle))
                     stages = watch.reset()
                     dedups.append(sum(v for k, v in stages.items() if k in DEDUP))
                     spent = {k: spent.get(k, 0.0) + v / args.repeat for k, v in stages.items()}
@@ -302,6 +327,9 @@ def main() -> None:
                 for _ in range(args.repeat):
                     output = write_run(store, f"floor-{seed}", args.articles, seed, texts, loaded, args.per_day)
                     seed += 1
+                    if args.settle:
+                        with connect(url) as conn:
+                            settle_server(conn)
                     floor_seconds, stored = schema_floor(url, read_articles(output))
                     floors.append(floor_seconds * args.articles / stored)
                     _remove(output)

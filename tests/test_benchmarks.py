@@ -23,7 +23,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> str:
 def test_the_load_benchmark_prints_its_rates_and_growth(pg_admin_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     env = {**os.environ, "NEWSFLOW_PG_ADMIN_URL": pg_admin_url}
     out = run("benchmarks.load", "--articles", "300", "--existing", "600", "--fill-batch", "300", "--repeat", "2",
-              env=env)
+              "--settle", env=env)
+    assert out.startswith("every measured load and floor runs after a CHECKPOINT")
     assert "articles 300: load" in out and "raw binary COPY" in out and "ratio" in out
     assert "the same articles again" in out
     floor = [line for line in out.splitlines() if line.strip().startswith("schema floor")]
@@ -37,6 +38,23 @@ def test_the_load_benchmark_prints_its_rates_and_growth(pg_admin_url: str, monke
     assert len(rows) == 1
     # Two measured loads and two schema floors: each cost is a median with the range of both beside it.
     assert rows[0][2].startswith("(") and rows[0][4].startswith("(") and rows[0][6].startswith("(")
+
+
+def test_a_settled_load_starts_after_a_checkpoint(database_url: str, tmp_path: Path) -> None:
+    from benchmarks.load import Texts, sentence_pool, timed_load, write_run
+    from warehouse.db import connect
+    from warehouse.migrate import apply_migrations
+
+    apply_migrations(database_url)
+    texts = Texts(sentence_pool(size=3000), seed=0)
+
+    def checkpoints() -> int:
+        with connect(database_url) as conn:
+            return conn.execute("SELECT checkpoints_req FROM pg_stat_bgwriter").fetchone()[0]
+
+    before = checkpoints()
+    assert timed_load(database_url, write_run(tmp_path, "settled", 10, 0, texts), settle=True) > 0
+    assert checkpoints() > before
 
 
 def test_the_throughput_benchmark_prints_every_rate() -> None:
