@@ -4,7 +4,7 @@
     python -m benchmarks.load --articles 5000 --existing 10000,100000,500000,1000000 --repeat 3 [--settle]
 
 Generates Korean articles of 3-9 KB from 200,000 sentences made of the shared corpus's words (the
-lovit Naver texts; a fixed vocabulary where the corpus is absent), so that, as between real
+lovit Naver texts; made-up Hangul words where the corpus is absent), so that, as between real
 articles, two of them share almost no 5-character shingle (the corpus's own 2,100 sentences would
 make every article a partial copy of every other); one in twenty is an edited copy of an earlier
 one (a paragraph dropped, a caption added, a sentence rewritten), writes them as a real run output and
@@ -77,8 +77,10 @@ def sentence_pool(size: int = 200_000, seed: int = 7) -> list[str]:
     """``size`` distinct sentences of 6-18 words drawn from the corpus sentences' words."""
     import numpy as np
 
-    words = sorted({w for s in sentences() for w in s.split() if len(w) > 1}) or WORDS
     rng = np.random.default_rng(seed)
+    words = sorted({w for s in sentences() for w in s.split() if len(w) > 1})
+    if len(words) < 1000:  # sentences() fell back on WORDS: no corpus here (it has tens of thousands)
+        words = made_up_words(rng)
     lengths = rng.integers(6, 19, size=size)
     picks = rng.integers(0, len(words), size=int(lengths.sum())).tolist()
     pool, start = [], 0
@@ -86,6 +88,17 @@ def sentence_pool(size: int = 200_000, seed: int = 7) -> list[str]:
         pool.append(" ".join(words[i] for i in picks[start:start + length]) + "다.")
         start += length
     return pool
+
+
+def made_up_words(rng: Any, count: int = 30_000) -> list[str]:
+    """Words of 2-4 random Hangul syllables, for a machine without the corpus.
+
+    Drawn from the few words of ``WORDS`` instead, every article would share most of its
+    shingles with every other, and the near-duplicate search would spend the run comparing them.
+    """
+    syllables = rng.integers(0xAC00, 0xD7A4, size=(count, 4))
+    lengths = rng.integers(2, 5, size=count)
+    return sorted({"".join(map(chr, row[:n])) for row, n in zip(syllables.tolist(), lengths.tolist(), strict=True)})
 
 
 class Texts:
