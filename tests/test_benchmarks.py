@@ -121,3 +121,12 @@ def test_the_week_filters_benchmark_prints_each_step(pg_admin_url: str) -> None:
     assert lines[0].startswith("three filters of") and "8,400 added" in lines[0], out
     assert len(lines) == 3 and all(re.match(r"\s+[\d.]+ ms/article: read \d+ ms, test \d+ ms, add \d+ ms, write \d+ ms",
                                             line) for line in lines[1:]), out
+
+
+def test_the_rebuild_benchmark_times_the_sketches_a_crash_loses_and_checks_them(pg_admin_url: str) -> None:
+    env = {**os.environ, "NEWSFLOW_PG_ADMIN_URL": pg_admin_url}
+    out = run("benchmarks.rebuild", "--articles", "400", "--fill-batch", "200", env=env)
+    lines = out.splitlines()
+    assert re.match(r"400 versions and 16,800 LSH keys emptied; 400 queued and 400 rebuilt in [\d.]+ s: "
+                    r"[\d.]+ ms a version$", lines[0]), out
+    assert lines[1].startswith("ok: the rebuilt signatures are the ones the loads stored"), out

@@ -261,6 +261,33 @@ def test_migration_0008_files_stored_keys_as_the_loader_does(
     assert conn.execute("SELECT key, revision_id FROM article_lsh_keys ORDER BY 1, 2").fetchall() == filed
 
 
+def test_sketches_emptied_as_a_crash_empties_unlogged_tables_are_rebuilt_and_still_matched(
+    conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
+) -> None:
+    body = board_body()
+    paragraphs = body.split("\n\n")
+    load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
+    load(conn, make_manifest, "other-run", [make_article(n) for n in range(3)])
+    assert conn.execute(
+        "SELECT array_agg(relname::text ORDER BY relname) FROM pg_class WHERE relpersistence = 'u' AND relkind = 'r'"
+    ).fetchone() == (["article_lsh_keys", "article_minhash", "lsh_week_filters"],)
+    sketched = conn.execute("SELECT revision_id, shingles, signature FROM article_minhash ORDER BY 1").fetchall()
+    keys = conn.execute("SELECT key, revision_id FROM article_lsh_keys ORDER BY 1, 2").fetchall()
+    # What crash recovery does to unlogged tables (tests/test_faults_load.py crashes a real server).
+    conn.execute("TRUNCATE article_minhash, article_lsh_keys, lsh_week_filters")
+    conn.commit()
+    near_copy = "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
+    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy)])
+    story = [row for row in copies(conn) if row[1] in (MK_URL, BOARD_URL)]
+    assert [row[1:] for row in story] == [(MK_URL, "original", None), (BOARD_URL, "repost", "near_duplicate")]
+    assert story[0][0] == story[1][0]
+    # Every version sketched again, as it was, beside the new one.
+    assert conn.execute("SELECT count(*) FROM minhash_backfill").fetchone() == (0,)
+    rebuilt = conn.execute("SELECT revision_id, shingles, signature FROM article_minhash ORDER BY 1").fetchall()
+    assert rebuilt[:len(sketched)] == sketched and len(rebuilt) == len(sketched) + 1
+    assert set(keys) <= set(conn.execute("SELECT key, revision_id FROM article_lsh_keys").fetchall())
+
+
 def test_versions_stored_before_version_2_sketches_are_back_filled_and_still_matched(
     conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
 ) -> None:

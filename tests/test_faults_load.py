@@ -1,4 +1,4 @@
-"""PostgreSQL failing under a load: a backend terminated mid-transaction, a server restarted, no server at all.
+"""PostgreSQL failing under a load: a backend terminated mid-transaction, a server restarted or crashed, no server.
 
 The load task (``newsflow.tasks.load_output``) must fail with a clear error and leave no row
 behind (one transaction), and its retry must load everything exactly once. The shared server
@@ -25,7 +25,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from newsflow.runoutput import RunOutputError
 from newsflow.tasks import load_output, record_failure
+from pipelines.fingerprint import content_hash
 from warehouse.db import connect
+from warehouse.lsh_filters import unfiltered_keys
 from warehouse.migrate import apply_migrations
 
 TABLES = ("sources", "crawl_runs", "articles", "article_revisions", "article_urls", "run_articles",
@@ -184,3 +186,40 @@ def test_a_server_restarted_mid_load_fails_the_load_cleanly_and_the_retry_loads_
     after = counts(url)
     assert after["articles"] == after["article_urls"] == ARTICLES and after["crawl_runs"] == 1
     assert load_output(run_output, url)["already_loaded"] and counts(url) == after
+
+
+def test_a_crash_empties_the_unlogged_sketches_and_the_next_load_rebuilds_them(
+    embedded_server: tuple[Any, Path], run_output: str, tmp_path: Path,
+    make_article: Callable[..., dict[str, Any]], make_manifest: Callable[..., dict[str, Any]],
+) -> None:
+    server, data_dir = embedded_server
+    admin_url = server.get_uri(database="postgres")
+    url = server.get_uri(database="newsflow")
+    with connect(admin_url) as admin:
+        admin.execute("CREATE DATABASE newsflow")
+    apply_migrations(url)
+    load_output(run_output, url)
+    with connect(url) as conn:
+        sketched = conn.execute("SELECT revision_id, signature FROM article_minhash ORDER BY 1").fetchall()
+        assert len(sketched) == ARTICLES
+        conn.execute("CHECKPOINT")  # the rows are on disk: only recovery can take them away
+    socket_dir = conninfo_to_dict(url)["host"]
+    _pg_ctl(server, data_dir, "-w", "-m", "immediate", "stop")
+    _pg_ctl(server, data_dir, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start")
+    with connect(url) as conn:
+        # Recovery empties unlogged tables; the stories and everything else are as they were.
+        assert conn.execute("SELECT count(*) FROM article_minhash").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM article_lsh_keys").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM story_clusters").fetchone() == (ARTICLES,)
+    # The next run's first page is a near copy of the first run's first article.
+    first = json.loads(Path(run_output, "articles.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    body = first["body"] + "\n\n추가 문단이 붙은 사본이다."
+    copy = make_article(ARTICLES + 1, body=body, url="https://board.example/copy/1", content_hash=content_hash(body),
+                        published_at=first["published_at"], fetched_at=first["fetched_at"])
+    load_output(write_output(tmp_path / "copy-run", "copy-run", [copy], make_manifest), url)
+    with connect(url) as conn:
+        assert conn.execute("SELECT revision_id, signature FROM article_minhash ORDER BY 1").fetchall()[:ARTICLES] \
+            == sketched
+        assert conn.execute("SELECT count(*) FROM minhash_backfill").fetchone() == (0,)
+        assert conn.execute("SELECT evidence FROM story_links").fetchall() == [("near_duplicate",)]
+        assert unfiltered_keys(conn) == 0

@@ -28,7 +28,7 @@ from psycopg.copy import QueuedLibpqWriter
 from psycopg.types.json import Jsonb
 
 from warehouse.clusters import cluster_run, url_links
-from warehouse.minhash import Sketchbook, backfill, pending_backfill, store_and_match
+from warehouse.minhash import Sketchbook, backfill, pending_backfill, requeue_lost_sketches, store_and_match
 from warehouse.revisions import merge_versions
 from warehouse.run_output import (
     COPY_SIGNATURE,
@@ -118,6 +118,8 @@ def load_run(
         # probe costs about what a sequential page does, and the default (4) makes the planner hash
         # whole tables instead, a cost that grows with the warehouse (benchmarks/load.py --existing).
         conn.execute("SET LOCAL random_page_cost = 1.1")
+        # The sketches are unlogged (migration 0010): after a crash they are rebuilt here, before matching.
+        requeue_lost_sketches(conn)
         if pending_backfill(conn):
             backfill(conn)
         merge = merge_versions(conn, run)

@@ -8,7 +8,9 @@ key (less those a Bloom filter of the week's keys rules out, ``warehouse.lsh_fil
 versions dated in the same week or the weeks either side, from every run, process
 and machine. Candidates are filtered by the signatures' estimated Jaccard and confirmed on the
 exact shingle sets of both texts (``pipelines.neardup``): a link needs an exact Jaccard of at
-least ``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``.
+least ``THRESHOLD``. Versions stored before version 2 are given a version 2 sketch by ``backfill``,
+and so are all versions when a crash emptied the sketch tables, which are unlogged (migration
+0010; ``requeue_lost_sketches``).
 """
 
 from __future__ import annotations
@@ -325,6 +327,28 @@ def backfill(conn: psycopg.Connection) -> int:
         forget(conn, distinct(weeks[searchable]).tolist())
         conn.execute("DELETE FROM minhash_backfill WHERE revision_id = ANY(%s)", (ids.tolist(),))
         done += len(rows)
+
+
+def requeue_lost_sketches(conn: psycopg.Connection) -> int:
+    """Queue every version for ``backfill`` when the sketch tables were emptied; the number queued.
+
+    ``article_minhash``, ``article_lsh_keys`` and ``lsh_week_filters`` are unlogged (migration 0010):
+    a crash, or a replica's promotion, leaves them empty while the versions stay. Every version has
+    a sketch otherwise (the loader stores one for each new version, the back-fill for older ones),
+    so none at all beside stored versions means they were lost. Two index probes when they were not.
+    """
+    (lost,) = conn.execute(
+        "SELECT NOT EXISTS (SELECT FROM article_minhash) AND EXISTS (SELECT FROM article_revisions)"
+    ).fetchone()
+    if not lost:
+        return 0
+    queued = conn.execute(
+        "INSERT INTO minhash_backfill (revision_id) SELECT revision_id FROM article_revisions ORDER BY 1"
+        " ON CONFLICT DO NOTHING"
+    ).rowcount
+    # Emptied with the keys, or else holding keys that are gone: either way rebuilt from the index.
+    conn.execute("DELETE FROM lsh_week_filters")
+    return queued
 
 
 def pending_backfill(conn: psycopg.Connection) -> bool:
