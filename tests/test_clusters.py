@@ -55,6 +55,12 @@ def load(conn: psycopg.Connection, make_manifest: MakeManifest, run_id: str, rec
     load_run(conn, make_manifest(run_id, records, source={"id": source, "name": source}), {}, records)
 
 
+def near_copy(body: str) -> str:
+    """``body`` with its last paragraph edited: a near-duplicate of it, not the same text."""
+    paragraphs = body.split("\n\n")
+    return "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
+
+
 def copies(conn: psycopg.Connection) -> list[tuple]:
     return conn.execute(
         "SELECT cluster_id, url, role, evidence FROM story_copies ORDER BY role <> 'original', url"
@@ -265,7 +271,6 @@ def test_sketches_emptied_as_a_crash_empties_unlogged_tables_are_rebuilt_and_sti
     conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
 ) -> None:
     body = board_body()
-    paragraphs = body.split("\n\n")
     load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
     load(conn, make_manifest, "other-run", [make_article(n) for n in range(3)])
     assert conn.execute(
@@ -276,8 +281,7 @@ def test_sketches_emptied_as_a_crash_empties_unlogged_tables_are_rebuilt_and_sti
     # What crash recovery does to unlogged tables (tests/test_faults_load.py crashes a real server).
     conn.execute("TRUNCATE article_minhash, article_lsh_keys, lsh_week_filters")
     conn.commit()
-    near_copy = "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
-    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy)])
+    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy(body))])
     story = [row for row in copies(conn) if row[1] in (MK_URL, BOARD_URL)]
     assert [row[1:] for row in story] == [(MK_URL, "original", None), (BOARD_URL, "repost", "near_duplicate")]
     assert story[0][0] == story[1][0]
@@ -292,15 +296,13 @@ def test_versions_stored_before_version_2_sketches_are_back_filled_and_still_mat
     conn: psycopg.Connection, make_article: MakeArticle, make_manifest: MakeManifest
 ) -> None:
     body = board_body()
-    paragraphs = body.split("\n\n")
     load(conn, make_manifest, "mk-run", [mk_page(make_article, body)])
     # As migration 0006 leaves a warehouse loaded before it: no version 2 sketch, the version queued.
     conn.execute("DELETE FROM article_minhash WHERE minhash_version = 2")
     conn.execute("DELETE FROM article_lsh_keys")
     conn.execute("INSERT INTO minhash_backfill SELECT revision_id FROM article_revisions")
     conn.commit()
-    near_copy = "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
-    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy)])
+    load(conn, make_manifest, "board-run", [board_copy(make_article, near_copy(body))])
     assert conn.execute("SELECT count(*) FROM minhash_backfill").fetchone() == (0,)
     assert conn.execute("SELECT count(*) FROM article_minhash WHERE minhash_version = 2").fetchone() == (2,)
     assert [row[1:] for row in copies(conn)] == [(MK_URL, "original", None), (BOARD_URL, "repost", "near_duplicate")]

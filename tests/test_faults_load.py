@@ -156,30 +156,44 @@ def _pg_ctl(server: Any, data_dir: Path, *args: str) -> None:
     pg_ctl(list(args), pgdata=data_dir, user=server.system_user, timeout=60)
 
 
-def test_a_server_restarted_mid_load_fails_the_load_cleanly_and_the_retry_loads_once(
-    embedded_server: tuple[Any, Path], run_output: str
-) -> None:
-    server, data_dir = embedded_server
+def migrated_database(server: Any) -> tuple[str, str]:
+    """(the server's admin URL, the URL of a new, migrated database ``newsflow`` on it)."""
     admin_url = server.get_uri(database="postgres")
     url = server.get_uri(database="newsflow")
     with connect(admin_url) as admin:
         admin.execute("CREATE DATABASE newsflow")
     apply_migrations(url)
+    return admin_url, url
+
+
+def crash(server: Any, data_dir: Path) -> None:
+    """An immediate stop: no backend finishes anything, and recovery replays the WAL on the next start."""
+    _pg_ctl(server, data_dir, "-w", "-m", "immediate", "stop")
+
+
+def start(server: Any, data_dir: Path, url: str) -> None:
     socket_dir = conninfo_to_dict(url)["host"]
+    _pg_ctl(server, data_dir, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start")
+
+
+def test_a_server_restarted_mid_load_fails_the_load_cleanly_and_the_retry_loads_once(
+    embedded_server: tuple[Any, Path], run_output: str
+) -> None:
+    server, data_dir = embedded_server
+    admin_url, url = migrated_database(server)
     locker = connect(url)
     locker.execute("BEGIN")
     locker.execute("LOCK TABLE story_clusters IN ACCESS EXCLUSIVE MODE")
     thread, outcome = in_thread(lambda: load_output(run_output, url))
     with connect(admin_url) as admin:
         wait_for_blocked_loader(admin, "newsflow")
-    # An immediate stop is a crash: no backend finishes anything, recovery replays the WAL on start.
-    _pg_ctl(server, data_dir, "-w", "-m", "immediate", "stop")
+    crash(server, data_dir)
     thread.join(60)
     with contextlib.suppress(psycopg.Error):
         locker.close()
     error = outcome.get("error")
     assert isinstance(error, psycopg.OperationalError), outcome
-    _pg_ctl(server, data_dir, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start")
+    start(server, data_dir, url)
     assert counts(url) == dict.fromkeys(TABLES, 0)
     retry = load_output(run_output, url)
     assert retry["articles_new"] == ARTICLES
@@ -193,19 +207,14 @@ def test_a_crash_empties_the_unlogged_sketches_and_the_next_load_rebuilds_them(
     make_article: Callable[..., dict[str, Any]], make_manifest: Callable[..., dict[str, Any]],
 ) -> None:
     server, data_dir = embedded_server
-    admin_url = server.get_uri(database="postgres")
-    url = server.get_uri(database="newsflow")
-    with connect(admin_url) as admin:
-        admin.execute("CREATE DATABASE newsflow")
-    apply_migrations(url)
+    _, url = migrated_database(server)
     load_output(run_output, url)
     with connect(url) as conn:
         sketched = conn.execute("SELECT revision_id, signature FROM article_minhash ORDER BY 1").fetchall()
         assert len(sketched) == ARTICLES
         conn.execute("CHECKPOINT")  # the rows are on disk: only recovery can take them away
-    socket_dir = conninfo_to_dict(url)["host"]
-    _pg_ctl(server, data_dir, "-w", "-m", "immediate", "stop")
-    _pg_ctl(server, data_dir, "-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(data_dir / "log"), "start")
+    crash(server, data_dir)
+    start(server, data_dir, url)
     with connect(url) as conn:
         # Recovery empties unlogged tables; the stories and everything else are as they were.
         assert conn.execute("SELECT count(*) FROM article_minhash").fetchone() == (0,)

@@ -11,7 +11,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.test_clusters import MK_URL, MakeArticle, MakeManifest, board_body, board_copy, copies, load, mk_page
+from tests.test_clusters import (
+    MK_URL,
+    MakeArticle,
+    MakeManifest,
+    board_body,
+    board_copy,
+    copies,
+    load,
+    mk_page,
+    near_copy,
+)
 from warehouse.db import connect
 from warehouse.lsh_filters import (
     BITS_PER_KEY,
@@ -76,11 +86,6 @@ def filters(conn: psycopg.Connection) -> dict[int, tuple[int, int]]:
     """week -> (keys added, bits) of every stored filter."""
     return {week: (keys, bits) for week, keys, bits in conn.execute(
         "SELECT week, keys, octet_length(bits) * 8 FROM lsh_week_filters ORDER BY week")}
-
-
-def near_copy(body: str) -> str:
-    paragraphs = body.split("\n\n")
-    return "\n\n".join([*paragraphs[:-1], paragraphs[-1] + " 예산 증액은 국회를 통과했다."])
 
 
 def test_a_load_files_its_keys_in_the_filters_of_the_weeks_it_searched(
